@@ -1,0 +1,7 @@
+/* test_norm.c - tests of the norm module. */
+#include <stddef.h>
+#include "test.h"
+
+const TestCase norm_tests[] = {
+    {NULL, NULL},
+};
