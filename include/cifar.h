@@ -5,6 +5,7 @@
 #ifndef CIFAR_CIFAR_H
 #define CIFAR_CIFAR_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include "status.h"
 #include "rng.h"
@@ -44,7 +45,7 @@ void cifar_free(CifarSet *set);
 /* Training augmentation; all off gives the plain normalised image. */
 typedef struct {
     int crop_pad;   /* random crop of a zero-padded (in normalised space) image */
-    int flip;       /* random horizontal flip with probability 1/2 */
+    bool flip;      /* random horizontal flip with probability 1/2 */
     int cutout;     /* side of a square zeroed at a random centre; 0 off */
 } CifarAugment;
 

@@ -19,6 +19,8 @@ bool platform_sync(FILE *f);
 bool platform_isatty(FILE *f);
 /* Peak resident set size in bytes, 0 where unknown. */
 size_t platform_peak_rss(void);
+/* Online processors, at least 1 (1 where unknown). */
+int platform_cpu_count(void);
 /* Wall-clock seconds from an arbitrary origin (C11 timespec_get). */
 double platform_seconds(void);
 

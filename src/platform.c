@@ -104,3 +104,13 @@ double platform_seconds(void)
         return 0.0;
     return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
 }
+
+int platform_cpu_count(void)
+{
+#ifdef HAVE_POSIX
+    long n = sysconf(_SC_NPROCESSORS_ONLN);
+    return n >= 1 && n <= 1024 ? (int)n : 1;
+#else
+    return 1;
+#endif
+}

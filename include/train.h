@@ -1,0 +1,46 @@
+/* train.h - a training run: load the data, build the model, run the epochs with SGD,
+ * evaluate after each, log a CSV row per epoch and, at the end, write the test
+ * images the model got wrong. Exported prefix: train_. */
+#ifndef CIFAR_TRAIN_H
+#define CIFAR_TRAIN_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include "cifar.h"
+#include "model.h"
+#include "optim.h"
+#include "pool.h"
+
+#define TRAIN_PATH_MAX 4096
+
+typedef struct {
+    ModelConfig model;
+    int epochs;
+    double lr;              /* peak learning rate */
+    SgdConfig sgd;
+    ScheduleKind schedule;
+    float label_smoothing;
+    CifarAugment augment;
+    bool tta;               /* also report test accuracy with flip averaging */
+    uint64_t seed;
+    char data_dir[TRAIN_PATH_MAX];
+    char out_dir[TRAIN_PATH_MAX];
+    size_t limit_train, limit_test;   /* 0: all */
+    bool force;             /* start over in a directory that has a log */
+    bool quiet;             /* no per-epoch lines on stdout */
+} TrainConfig;
+
+/* Header of log.csv; every row carries the run's identity so logs concatenate. */
+#define TRAIN_CSV_HEADER                                                          \
+    "epoch,norm,seed,lr,train_loss,train_acc,test_loss,test_acc,seconds,model,"    \
+    "test_acc_flip"
+
+/* The default options (also what --help prints). */
+void train_defaults(TrainConfig *cfg);
+
+/* Run to the end. Fails with a message naming the file, option or value; on
+ * STATUS_DIVERGED the log keeps every finished epoch. */
+Status train_run(const TrainConfig *cfg, Pool *pool, Error *err);
+
+#endif

@@ -1,0 +1,346 @@
+/* model.c - the model definitions (the origin's s8 and the tuned default), shape
+ * planning, arena allocation, and the forward and backward passes over the layer
+ * list. */
+#include <assert.h>
+#include <stdio.h>
+#include <string.h>
+#include "cifar.h"
+#include "model.h"
+
+const char *const model_norm_names[NORM_KIND_COUNT] = {"bn", "ln", "gn"};
+
+/* The origin's dropout after every block but the last three. */
+#define S8_DROPOUT 0.05f
+
+typedef struct {
+    Model *m;
+    const ModelConfig *cfg;
+    float dropout;
+    int last;       /* index of the most recent layer */
+} Builder;
+
+static int add_layer(Builder *b, LayerKind kind, const char *name, int in)
+{
+    Model *m = b->m;
+    assert(m->nlayers < MODEL_MAX_LAYERS);
+    Layer *l = &m->layers[m->nlayers];
+    memset(l, 0, sizeof *l);
+    l->kind = kind;
+    l->in = in;
+    l->in2 = LAYER_INPUT;
+    snprintf(l->name, sizeof l->name, "%s", name);
+    b->last = m->nlayers++;
+    return b->last;
+}
+
+static int conv(Builder *b, const char *name, int cout, int k, int pad)
+{
+    int i = add_layer(b, LAYER_CONV2D, name, b->last);
+    Layer *l = &b->m->layers[i];
+    l->cout = cout;
+    l->k = k;
+    l->pad = pad;
+    return i;
+}
+
+static void norm(Builder *b, const char *name)
+{
+    char full[16];
+    snprintf(full, sizeof full, "%s.norm", name);
+    int i = add_layer(b, b->cfg->norm == NORM_BN ? LAYER_BNORM : LAYER_GNORM, full,
+                      b->last);
+    b->m->layers[i].groups = b->cfg->norm == NORM_LN ? 1 : b->cfg->groups;
+}
+
+static void simple(Builder *b, LayerKind kind, const char *name)
+{
+    add_layer(b, kind, name, b->last);
+}
+
+/* conv -> norm -> ReLU [-> dropout]: the origin's block. Returns the last index. */
+static int block(Builder *b, const char *name, int cout, int k, int pad, float p)
+{
+    conv(b, name, cout, k, pad);
+    norm(b, name);
+    simple(b, LAYER_RELU, name);
+    if (p > 0.0f) {
+        int i = add_layer(b, LAYER_DROPOUT, name, b->last);
+        b->m->layers[i].p = p;
+    }
+    return b->last;
+}
+
+static void skip_add(Builder *b, const char *name, int from)
+{
+    int i = add_layer(b, LAYER_ADD, name, b->last);
+    b->m->layers[i].in2 = from;
+}
+
+/* x = x + block(x) */
+static void residual(Builder *b, const char *name, int c, float p)
+{
+    int from = b->last;
+    block(b, name, c, 3, 1, p);
+    skip_add(b, name, from);
+}
+
+/* The origin's net: 49,136 parameters with batch norm. */
+static void build_s8(Builder *b)
+{
+    float d = b->dropout;
+    block(b, "c1", 32, 3, 2, d);
+    block(b, "c2", 32, 3, 2, d);
+    block(b, "c3", 12, 1, 0, d);
+    simple(b, LAYER_MAXPOOL2, "pool1");
+    block(b, "c4", 32, 3, 1, d);
+    residual(b, "c5", 32, d);
+    residual(b, "c6", 32, d);
+    block(b, "c7", 12, 1, 0, d);
+    simple(b, LAYER_MAXPOOL2, "pool2");
+    block(b, "c8", 16, 3, 0, 0.0f);
+    block(b, "c9", 32, 3, 0, 0.0f);
+    block(b, "c10", 32, 3, 0, 0.0f);
+    simple(b, LAYER_AVGPOOL, "gap");
+    conv(b, "c11", MODEL_CLASSES, 1, 0);
+}
+
+typedef struct {
+    const char *name;
+    const char *description;
+    void (*build)(Builder *b);
+    float dropout;
+} ModelDef;
+
+static const ModelDef model_defs[] = {
+    {"s8", "the origin's net: 11 convs, two skip-adds, 49,136 parameters", build_s8,
+     S8_DROPOUT},
+};
+#define MODEL_DEFS (sizeof model_defs / sizeof model_defs[0])
+
+const char *const model_names[] = {"s8", NULL};
+const char *const model_descriptions[] = {
+    "the origin's net: 11 convs, two skip-adds, 49,136 parameters", NULL};
+
+static const ModelDef *find_def(const char *name)
+{
+    for (size_t i = 0; i < MODEL_DEFS; i++)
+        if (strcmp(model_defs[i].name, name) == 0)
+            return &model_defs[i];
+    return NULL;
+}
+
+/* --- planning ------------------------------------------------------------------- */
+
+static Shape4 output_shape(const Model *m, int i)
+{
+    return i == LAYER_INPUT ? m->in_shape : m->layers[i].out_shape;
+}
+
+static Status plan(Model *m, Error *err)
+{
+    for (int i = 0; i < m->nlayers; i++) {
+        Layer *l = &m->layers[i];
+        assert(l->in < i && l->in2 < i);
+        l->in_shape = output_shape(m, l->in);
+        Status st = layer_ops[l->kind].plan(l, output_shape(m, l->in2), err);
+        if (st != STATUS_OK)
+            return st;
+        if (shape4_count(l->out_shape) == 0)
+            return error_set(err, STATUS_NOMEM, "layer %s: activation size overflows",
+                             l->name);
+        m->zeroed_by[i] = -1;
+    }
+    /* Backward runs from the last layer down, so the highest-indexed reader of an
+     * output is the first to add into its gradient. */
+    for (int i = 0; i < m->nlayers; i++) {
+        const Layer *l = &m->layers[i];
+        if (l->in >= 0 && m->zeroed_by[l->in] < i)
+            m->zeroed_by[l->in] = i;
+        if (l->kind == LAYER_ADD && l->in2 >= 0 && m->zeroed_by[l->in2] < i)
+            m->zeroed_by[l->in2] = i;
+    }
+    Shape4 out = m->layers[m->nlayers - 1].out_shape;
+    if (out.c != MODEL_CLASSES || out.h != 1 || out.w != 1)
+        return error_set(err, STATUS_USAGE, "the model's output is %dx%dx%d, not %dx1x1",
+                         out.c, out.h, out.w, MODEL_CLASSES);
+    return STATUS_OK;
+}
+
+/* Point every layer into the arenas. Parameters come in two passes so that the
+ * decayed ones (conv weights) form one prefix; gradients and momentum share the
+ * parameters' offsets. With counting arenas this only measures. */
+static void point(Model *m, int threads)
+{
+    size_t scratch = 0;
+    for (int pass = 0; pass < 2; pass++) {
+        for (int i = 0; i < m->nlayers; i++) {
+            Layer *l = &m->layers[i];
+            if (layer_ops[l->kind].decay != (pass == 0) || l->nparams == 0)
+                continue;
+            size_t off = m->params.used;
+            l->param = arena_take(&m->params, l->nparams);
+            l->dparam = m->grads.base ? m->grads.base + off : NULL;
+        }
+        if (pass == 0)
+            m->ndecay = m->params.used;
+    }
+    for (int i = 0; i < m->nlayers; i++) {
+        Layer *l = &m->layers[i];
+        size_t count = shape4_count(l->out_shape);
+        l->stats = l->nstats ? arena_take(&m->stats, l->nstats) : NULL;
+        l->saved = l->nsaved ? arena_take(&m->acts, l->nsaved) : NULL;
+        l->y = arena_take(&m->acts, count);
+        l->dy = arena_take(&m->acts, count);
+        size_t s = layer_scratch_floats(l, threads);
+        scratch = s > scratch ? s : scratch;
+    }
+    arena_take(&m->scratch, scratch);
+}
+
+static Status allocate(Model *m, int threads, Error *err)
+{
+    Arena *all[] = {&m->params, &m->stats, &m->acts, &m->scratch};
+    for (size_t i = 0; i < sizeof all / sizeof all[0]; i++)
+        arena_init_counting(all[i]);
+    point(m, threads);
+    size_t np = m->params.used, ns = m->stats.used, na = m->acts.used,
+           nsc = m->scratch.used;
+    Status st;
+    if ((st = arena_init(&m->params, np, "parameters", err)) ||
+        (st = arena_init(&m->grads, np, "gradients", err)) ||
+        (st = arena_init(&m->moms, np, "momentum", err)) ||
+        (st = arena_init(&m->stats, ns, "running statistics", err)) ||
+        (st = arena_init(&m->acts, na, "activations", err)) ||
+        (st = arena_init(&m->scratch, nsc, "conv scratch", err)))
+        return st;
+    point(m, threads);
+    m->nparams = m->params.used;
+    m->nstats = m->stats.used;
+    return STATUS_OK;
+}
+
+Status model_build(Model *m, const ModelConfig *cfg, Error *err)
+{
+    memset(m, 0, sizeof *m);
+    const ModelDef *def = find_def(cfg->name);
+    if (!def)
+        return error_set(err, STATUS_USAGE, "unknown model '%s' (try --help)",
+                         cfg->name);
+    if (cfg->batch < 1)
+        return error_set(err, STATUS_USAGE, "batch size %d must be at least 1",
+                         cfg->batch);
+    m->in_shape = (Shape4){cfg->batch, CIFAR_CHANNELS, CIFAR_SIDE, CIFAR_SIDE};
+    Builder b = {m, cfg, cfg->dropout >= 0.0f ? cfg->dropout : def->dropout,
+                 LAYER_INPUT};
+    def->build(&b);
+    m->conv_forward = cfg->conv == CONV_NAIVE ? conv2d_forward_naive
+                                              : conv2d_forward_blocked;
+    m->conv_backward = cfg->conv == CONV_NAIVE ? conv2d_backward_naive
+                                               : conv2d_backward_blocked;
+    Status st = plan(m, err);
+    if (st == STATUS_OK)
+        st = allocate(m, cfg->threads, err);
+    if (st != STATUS_OK)
+        model_free(m);
+    return st;
+}
+
+void model_free(Model *m)
+{
+    Arena *all[] = {&m->params, &m->grads, &m->moms, &m->stats, &m->acts, &m->scratch};
+    for (size_t i = 0; i < sizeof all / sizeof all[0]; i++)
+        arena_free(all[i]);
+}
+
+void model_init(Model *m, uint64_t seed)
+{
+    Rng rng;
+    rng_seed(&rng, seed, RNG_STREAM_INIT);
+    for (int i = 0; i < m->nlayers; i++)
+        layer_ops[m->layers[i].kind].init(&m->layers[i], &rng);
+    memset(m->moms.base, 0, m->nparams * sizeof(float));
+    model_zero_grad(m);
+}
+
+/* --- passes --------------------------------------------------------------------- */
+
+static LayerCtx context(Model *m, int n, bool training, uint64_t key, Pool *pool,
+                        int layer)
+{
+    return (LayerCtx){.pool = pool, .scratch = m->scratch.base,
+                      .conv_forward = m->conv_forward,
+                      .conv_backward = m->conv_backward, .training = training,
+                      .n = n, .dropout_key = rng_hash(key, (uint64_t)layer)};
+}
+
+static const float *input_of(const Model *m, int i, const float *x)
+{
+    return i == LAYER_INPUT ? x : m->layers[i].y;
+}
+
+const float *model_forward(Model *m, const float *x, int n, bool training,
+                           uint64_t key, Pool *pool)
+{
+    assert(n >= 1 && n <= m->in_shape.n);
+    for (int i = 0; i < m->nlayers; i++) {
+        Layer *l = &m->layers[i];
+        LayerCtx ctx = context(m, n, training, key, pool, i);
+        layer_ops[l->kind].forward(l, input_of(m, l->in, x), input_of(m, l->in2, x),
+                                   &ctx);
+    }
+    return m->layers[m->nlayers - 1].y;
+}
+
+static size_t batch_floats(const Layer *l, int n)
+{
+    Shape4 s = l->out_shape;
+    return (size_t)n * (size_t)s.c * (size_t)s.h * (size_t)s.w;
+}
+
+float *model_logits_grad(Model *m, int n)
+{
+    Layer *last = &m->layers[m->nlayers - 1];
+    memset(last->dy, 0, batch_floats(last, n) * sizeof(float));
+    return last->dy;
+}
+
+static float *grad_of(Model *m, int producer, int reader, int n)
+{
+    if (producer == LAYER_INPUT)
+        return NULL;
+    Layer *p = &m->layers[producer];
+    if (m->zeroed_by[producer] == reader)
+        memset(p->dy, 0, batch_floats(p, n) * sizeof(float));
+    return p->dy;
+}
+
+void model_backward(Model *m, const float *x, int n, uint64_t key, Pool *pool)
+{
+    for (int i = m->nlayers - 1; i >= 0; i--) {
+        Layer *l = &m->layers[i];
+        LayerCtx ctx = context(m, n, true, key, pool, i);
+        float *dx = grad_of(m, l->in, i, n);
+        float *dx2 = l->kind == LAYER_ADD ? grad_of(m, l->in2, i, n) : NULL;
+        if (l->in2 == l->in)
+            dx2 = dx;
+        layer_ops[l->kind].backward(l, dx, dx2, input_of(m, l->in, x), &ctx);
+    }
+}
+
+void model_zero_grad(Model *m)
+{
+    memset(m->grads.base, 0, m->nparams * sizeof(float));
+}
+
+double model_macs(const Model *m)
+{
+    double total = 0.0;
+    for (int i = 0; i < m->nlayers; i++)
+        total += layer_ops[m->layers[i].kind].macs(&m->layers[i]);
+    return total;
+}
+
+size_t model_activation_floats(const Model *m)
+{
+    return m->acts.used;
+}

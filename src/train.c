@@ -1,0 +1,380 @@
+/* train.c - the training run: data, model, epochs of SGD, evaluation, the CSV log
+ * and the misclassified test images. Everything a step needs is allocated before the
+ * first epoch. */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "ops.h"
+#include "platform.h"
+#include "report.h"
+#include "train.h"
+
+/* The origin's training: SGD lr 0.01, momentum 0.9, batch 128, 20 epochs. */
+void train_defaults(TrainConfig *cfg)
+{
+    memset(cfg, 0, sizeof *cfg);
+    cfg->model = (ModelConfig){.name = "s8", .norm = NORM_BN, .groups = 4,
+                               .dropout = -1.0f, .batch = 128, .threads = 1,
+                               .conv = CONV_BLOCKED};
+    cfg->epochs = 20;
+    cfg->lr = 0.01;
+    cfg->sgd = (SgdConfig){.momentum = 0.9f, .weight_decay = 0.0f, .nesterov = false};
+    cfg->schedule = SCHEDULE_CONSTANT;
+    cfg->label_smoothing = 0.0f;
+    cfg->augment = (CifarAugment){.crop_pad = 4, .flip = true, .cutout = 0};
+    cfg->tta = false;
+    cfg->seed = 1;
+}
+
+typedef struct {
+    double loss;      /* summed over images */
+    size_t correct, correct_flip, count;
+} Tally;
+
+typedef struct {
+    const TrainConfig *cfg;
+    Pool *pool;
+    Model model;
+    CifarSet train, test;
+    float *x;               /* [batch][3][32][32] */
+    unsigned char *labels;  /* [batch] */
+    float *logp;            /* [batch][10] */
+    float *probs;           /* [batch][10], flip-averaged probabilities */
+    size_t *order;          /* shuffled training indices */
+    size_t *test_idx;       /* 0 .. test.count-1 */
+    unsigned char *pred;    /* [test.count] after the last evaluation */
+    float *conf;            /* [test.count] probability of the prediction */
+    Rng shuffle, augment;
+    long step, total_steps;
+    int epoch;              /* 1-based, the one running */
+    CsvLog log;
+} Run;
+
+static int argmax(const float *v, int k)
+{
+    int best = 0;
+    for (int i = 1; i < k; i++)
+        if (v[i] > v[best])
+            best = i;
+    return best;
+}
+
+static void *alloc_array(size_t count, size_t size, const char *what, Status *st,
+                         Error *err)
+{
+    size_t bytes;
+    void *p = NULL;
+    if (*st == STATUS_OK && size_mul(count ? count : 1, size, &bytes))
+        p = malloc(bytes);
+    if (!p && *st == STATUS_OK)
+        *st = error_set(err, STATUS_NOMEM, "out of memory for %s", what);
+    return p;
+}
+
+static Status load_data(Run *r, Error *err)
+{
+    const TrainConfig *cfg = r->cfg;
+    Status st = cifar_load_train(&r->train, cfg->data_dir, cfg->limit_train, err);
+    if (st == STATUS_OK)
+        st = cifar_load_test(&r->test, cfg->data_dir, cfg->limit_test, err);
+    if (st != STATUS_OK)
+        return st;
+    if ((size_t)cfg->model.batch > r->train.count)
+        return error_set(err, STATUS_USAGE,
+                         "--batch %d is larger than the %zu training images",
+                         cfg->model.batch, r->train.count);
+    return STATUS_OK;
+}
+
+static Status allocate_run(Run *r, Error *err)
+{
+    size_t batch = (size_t)r->cfg->model.batch, k = MODEL_CLASSES;
+    Status st = STATUS_OK;
+    r->x = alloc_array(batch * CIFAR_IMAGE_BYTES, sizeof(float), "a batch", &st, err);
+    r->labels = alloc_array(batch, 1, "labels", &st, err);
+    r->logp = alloc_array(batch * k, sizeof(float), "outputs", &st, err);
+    r->probs = alloc_array(batch * k, sizeof(float), "outputs", &st, err);
+    r->order = alloc_array(r->train.count, sizeof(size_t), "indices", &st, err);
+    r->test_idx = alloc_array(r->test.count, sizeof(size_t), "indices", &st, err);
+    r->pred = alloc_array(r->test.count, 1, "predictions", &st, err);
+    r->conf = alloc_array(r->test.count, sizeof(float), "predictions", &st, err);
+    if (st != STATUS_OK)
+        return st;
+    for (size_t i = 0; i < r->train.count; i++)
+        r->order[i] = i;
+    for (size_t i = 0; i < r->test.count; i++)
+        r->test_idx[i] = i;
+    return STATUS_OK;
+}
+
+static void free_run(Run *r)
+{
+    free(r->x), free(r->labels), free(r->logp), free(r->probs);
+    free(r->order), free(r->test_idx), free(r->pred), free(r->conf);
+    model_free(&r->model);
+    cifar_free(&r->train);
+    cifar_free(&r->test);
+}
+
+/* Fisher-Yates with the run's shuffle stream. */
+static void shuffle(size_t *v, size_t n, Rng *rng)
+{
+    for (size_t i = n; i > 1; i--) {
+        size_t j = rng_below(rng, (uint32_t)i);
+        size_t t = v[i - 1];
+        v[i - 1] = v[j];
+        v[j] = t;
+    }
+}
+
+static Status train_batch(Run *r, size_t start, int n, Tally *t, Error *err)
+{
+    const TrainConfig *cfg = r->cfg;
+    Model *m = &r->model;
+    cifar_fill_batch(&r->train, r->order + start, n, r->x, r->labels, &cfg->augment,
+                     &r->augment, 0);
+    uint64_t key = rng_hash(cfg->seed ^ RNG_STREAM_DROPOUT, (uint64_t)r->step);
+    const float *logits = model_forward(m, r->x, n, true, key, r->pool);
+    loss_log_softmax(n, MODEL_CLASSES, r->logp, logits);
+    double loss = loss_nll(n, MODEL_CLASSES, r->logp, r->labels,
+                           cfg->label_smoothing);
+    if (!isfinite(loss))
+        return error_set(err, STATUS_DIVERGED,
+                         "the loss became %s at step %ld (epoch %d): the learning "
+                         "rate (--lr %g) is probably too high",
+                         isnan(loss) ? "NaN" : "infinite", r->step + 1, r->epoch,
+                         cfg->lr);
+    for (int i = 0; i < n; i++)
+        t->correct += argmax(r->logp + i * MODEL_CLASSES, MODEL_CLASSES) == r->labels[i];
+    t->loss += loss * n;
+    t->count += (size_t)n;
+    model_zero_grad(m);
+    loss_backward(n, MODEL_CLASSES, model_logits_grad(m, n), r->logp, r->labels,
+                  cfg->label_smoothing);
+    model_backward(m, r->x, n, key, r->pool);
+    float lr = (float)schedule_lr(cfg->schedule, cfg->lr, r->step, r->total_steps);
+    sgd_step(&cfg->sgd, lr, m->params.base, m->moms.base, m->grads.base, m->nparams,
+             m->ndecay);
+    r->step++;
+    return STATUS_OK;
+}
+
+static Status train_epoch(Run *r, Tally *t, Error *err)
+{
+    int batch = r->cfg->model.batch;
+    shuffle(r->order, r->train.count, &r->shuffle);
+    for (size_t start = 0; start < r->train.count; start += (size_t)batch) {
+        size_t left = r->train.count - start;
+        int n = left < (size_t)batch ? (int)left : batch;
+        Status st = train_batch(r, start, n, t, err);
+        if (st != STATUS_OK)
+            return st;
+    }
+    return STATUS_OK;
+}
+
+/* probs[i] = exp(logp[i]) for n rows, averaged with what is there when add. */
+static void to_probs(float *probs, const float *logp, int n, int add)
+{
+    for (int i = 0; i < n * MODEL_CLASSES; i++) {
+        float p = expf(logp[i]);
+        probs[i] = add ? 0.5f * (probs[i] + p) : p;
+    }
+}
+
+static void eval_batch(Run *r, size_t start, int n, Tally *t)
+{
+    Model *m = &r->model;
+    const size_t *idx = r->test_idx + start;
+    for (int flip = 0; flip <= (r->cfg->tta ? 1 : 0); flip++) {
+        cifar_fill_batch(&r->test, idx, n, r->x, r->labels, NULL, NULL, flip);
+        const float *logits = model_forward(m, r->x, n, false, 0, r->pool);
+        loss_log_softmax(n, MODEL_CLASSES, r->logp, logits);
+        to_probs(r->probs, r->logp, n, flip);
+        if (flip)
+            continue;
+        t->loss += loss_nll(n, MODEL_CLASSES, r->logp, r->labels, 0.0f) * n;
+        for (int i = 0; i < n; i++) {
+            int p = argmax(r->logp + i * MODEL_CLASSES, MODEL_CLASSES);
+            t->correct += p == r->labels[i];
+            r->pred[start + (size_t)i] = (unsigned char)p;
+            r->conf[start + (size_t)i] = expf(r->logp[i * MODEL_CLASSES + p]);
+        }
+    }
+    for (int i = 0; r->cfg->tta && i < n; i++)
+        t->correct_flip += argmax(r->probs + i * MODEL_CLASSES, MODEL_CLASSES) ==
+                           r->labels[i];
+    t->count += (size_t)n;
+}
+
+static void evaluate(Run *r, Tally *t)
+{
+    int batch = r->cfg->model.batch;
+    for (size_t start = 0; start < r->test.count; start += (size_t)batch) {
+        size_t left = r->test.count - start;
+        eval_batch(r, start, left < (size_t)batch ? (int)left : batch, t);
+    }
+}
+
+static double percent(size_t part, size_t whole)
+{
+    return whole ? 100.0 * (double)part / (double)whole : 0.0;
+}
+
+static Status log_epoch(Run *r, int epoch, const Tally *tr, const Tally *te,
+                        double seconds, Error *err)
+{
+    const TrainConfig *cfg = r->cfg;
+    char flip[32] = "";
+    if (cfg->tta)
+        snprintf(flip, sizeof flip, "%.2f", percent(te->correct_flip, te->count));
+    double lr = schedule_lr(cfg->schedule, cfg->lr, r->step - 1, r->total_steps);
+    char line[512];
+    snprintf(line, sizeof line, "%d,%s,%llu,%.6g,%.6f,%.2f,%.6f,%.2f,%.1f,%s,%s",
+             epoch, model_norm_names[cfg->model.norm], (unsigned long long)cfg->seed,
+             lr, tr->loss / (double)tr->count, percent(tr->correct, tr->count),
+             te->loss / (double)te->count, percent(te->correct, te->count), seconds,
+             cfg->model.name, flip);
+    if (!cfg->quiet) {
+        printf("epoch %2d/%d  lr %.5f  train loss %.4f acc %6.2f%%  test loss %.4f "
+               "acc %6.2f%%%s%s%s  %.1fs\n", epoch, cfg->epochs, lr,
+               tr->loss / (double)tr->count, percent(tr->correct, tr->count),
+               te->loss / (double)te->count, percent(te->correct, te->count),
+               cfg->tta ? " (flip " : "", flip, cfg->tta ? "%)" : "", seconds);
+        fflush(stdout);
+    }
+    return csvlog_append(&r->log, line, err);
+}
+
+/* Planar test image i as PPM bytes in buf (large enough for a 32x32 image). */
+static Status write_misclassified_one(const Run *r, size_t i, const char *dir,
+                                      FILE *index, Error *err)
+{
+    unsigned char buf[64 + CIFAR_IMAGE_BYTES];
+    char path[TRAIN_PATH_MAX + 64];
+    int truth = r->test.labels[i], pred = r->pred[i];
+    size_t len = ppm_encode(buf, CIFAR_SIDE, CIFAR_SIDE,
+                            r->test.pixels + i * CIFAR_IMAGE_BYTES);
+    snprintf(path, sizeof path, "%s/%05zu_%s_as_%s.ppm", dir, i,
+             cifar_class_names[truth], cifar_class_names[pred]);
+    Status st = report_write_atomic(path, buf, len, err);
+    if (st == STATUS_OK)
+        fprintf(index, "%zu,%s,%s,%.4f\n", i, cifar_class_names[truth],
+                cifar_class_names[pred], (double)r->conf[i]);
+    return st;
+}
+
+/* misclassified/NNNNN_true_as_pred.ppm for every wrong test image, and
+ * misclassified/index.csv listing them. The index is built in memory and written
+ * atomically last. */
+static Status write_misclassified(const Run *r, Error *err)
+{
+    char dir[TRAIN_PATH_MAX + 32];
+    snprintf(dir, sizeof dir, "%s/misclassified", r->cfg->out_dir);
+    Status st = platform_mkdirs(dir, err);
+    if (st != STATUS_OK)
+        return st;
+    char *text = NULL;
+    size_t text_len = 0;
+    FILE *index = tmpfile();
+    if (!index)
+        return error_set(err, STATUS_IO, "cannot create a temporary file");
+    fputs("index,true,predicted,confidence\n", index);
+    for (size_t i = 0; i < r->test.count && st == STATUS_OK; i++)
+        if (r->pred[i] != r->test.labels[i])
+            st = write_misclassified_one(r, i, dir, index, err);
+    long size = ftell(index);
+    if (st == STATUS_OK && size > 0 && (text = malloc((size_t)size)) != NULL) {
+        rewind(index);
+        text_len = fread(text, 1, (size_t)size, index);
+    }
+    fclose(index);
+    if (st == STATUS_OK && text_len != (size_t)size)
+        st = error_set(err, STATUS_IO, "cannot build the misclassified index");
+    if (st == STATUS_OK) {
+        char path[TRAIN_PATH_MAX + 64];
+        snprintf(path, sizeof path, "%s/index.csv", dir);
+        st = report_write_atomic(path, text, text_len, err);
+    }
+    free(text);
+    return st;
+}
+
+static Status open_log(Run *r, Error *err)
+{
+    const TrainConfig *cfg = r->cfg;
+    char path[TRAIN_PATH_MAX + 16];
+    Status st = platform_mkdirs(cfg->out_dir, err);
+    if (st != STATUS_OK)
+        return st;
+    snprintf(path, sizeof path, "%s/log.csv", cfg->out_dir);
+    if (platform_is_file(path)) {
+        if (!cfg->force)
+            return error_set(err, STATUS_USAGE,
+                             "%s already exists: pass --force to start over, or "
+                             "--out DIR for a new run", path);
+        if (remove(path) != 0)
+            return error_set(err, STATUS_IO, "cannot remove %s", path);
+    }
+    return csvlog_open(&r->log, path, TRAIN_CSV_HEADER, err);
+}
+
+static Status setup(Run *r, Error *err)
+{
+    const TrainConfig *cfg = r->cfg;
+    if (cfg->epochs < 1)
+        return error_set(err, STATUS_USAGE, "--epochs %d must be at least 1",
+                         cfg->epochs);
+    Status st = model_build(&r->model, &cfg->model, err);
+    if (st == STATUS_OK)
+        st = load_data(r, err);
+    if (st == STATUS_OK)
+        st = allocate_run(r, err);
+    if (st != STATUS_OK)
+        return st;
+    model_init(&r->model, cfg->seed);
+    rng_seed(&r->shuffle, cfg->seed, RNG_STREAM_SHUFFLE);
+    rng_seed(&r->augment, cfg->seed, RNG_STREAM_AUGMENT);
+    long per_epoch = (long)((r->train.count + (size_t)cfg->model.batch - 1) /
+                            (size_t)cfg->model.batch);
+    r->total_steps = per_epoch * cfg->epochs;
+    if (!cfg->quiet) {
+        printf("model %s, norm %s, %zu parameters, %.2f M multiply-adds per image; "
+               "%zu training and %zu test images; %d thread%s\n",
+               cfg->model.name, model_norm_names[cfg->model.norm], r->model.nparams,
+               model_macs(&r->model) / 1e6, r->train.count, r->test.count,
+               pool_threads(r->pool), pool_threads(r->pool) == 1 ? "" : "s");
+        fflush(stdout);
+    }
+    return open_log(r, err);
+}
+
+Status train_run(const TrainConfig *cfg, Pool *pool, Error *err)
+{
+    Run r;
+    memset(&r, 0, sizeof r);
+    r.cfg = cfg;
+    r.pool = pool;
+    Status st = setup(&r, err);
+    for (int epoch = 1; epoch <= cfg->epochs && st == STATUS_OK; epoch++) {
+        double t0 = platform_seconds();
+        Tally tr = {0}, te = {0};
+        r.epoch = epoch;
+        st = train_epoch(&r, &tr, err);
+        if (st == STATUS_OK) {
+            evaluate(&r, &te);
+            st = log_epoch(&r, epoch, &tr, &te, platform_seconds() - t0, err);
+        }
+    }
+    if (st == STATUS_OK)
+        st = write_misclassified(&r, err);
+    if (r.log.f) {
+        Error close_err;
+        Status cs = csvlog_close(&r.log, &close_err);
+        if (st == STATUS_OK && cs != STATUS_OK)
+            st = error_set(err, cs, "%s", close_err.msg);
+    }
+    free_run(&r);
+    return st;
+}
