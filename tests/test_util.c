@@ -80,8 +80,11 @@ const char *test_tmpdir(void)
     static char path[256];
     static unsigned serial;
     const char *base = getenv("TMPDIR");
-    snprintf(path, sizeof path, "%s/cifar-test-%ld-%u", base ? base : "/tmp",
-             (long)time(NULL), serial++);
+    /* A name no earlier run left behind: time, CPU clock and a counter. */
+    do
+        snprintf(path, sizeof path, "%s/cifar-test-%ld-%ld-%u", base ? base : "/tmp",
+                 (long)time(NULL), (long)clock(), serial++);
+    while (platform_is_dir(path));
     Error err;
     if (platform_mkdirs(path, &err) != STATUS_OK) {
         fprintf(stderr, "  %s\n", err.msg);
