@@ -23,7 +23,7 @@ extern const char *const model_norm_names[NORM_KIND_COUNT];   /* "bn", "ln", "gn
 typedef enum { CONV_BLOCKED, CONV_NAIVE } ConvImpl;
 
 typedef struct {
-    const char *name;   /* one of model_names */
+    const char *name;   /* one of model_name() */
     NormKind norm;
     int groups;         /* for NORM_GN */
     float dropout;      /* < 0: the model's own default */
@@ -32,9 +32,9 @@ typedef struct {
     ConvImpl conv;
 } ModelConfig;
 
-/* The models that can be built, NULL-terminated; the first is the default. */
-extern const char *const model_names[];
-extern const char *const model_descriptions[];
+/* Name of the i-th model that can be built (0 is the default), NULL past the last;
+ * its one-line description goes to *description when that is not NULL. */
+const char *model_name(size_t i, const char **description);
 
 typedef struct {
     int nlayers;
@@ -43,8 +43,10 @@ typedef struct {
      * its output: it zeroes that output's gradient before accumulating into it. */
     int zeroed_by[MODEL_MAX_LAYERS];
     Shape4 in_shape;            /* [batch][3][32][32] */
-    size_t nparams;             /* all parameters */
-    size_t ndecay;              /* the first ndecay get weight decay (conv weights) */
+    size_t nparams;             /* all parameters, as a user counts them */
+    size_t param_span;          /* floats the arena holds them in (with alignment
+                                 * gaps, which stay zero): what SGD loops over */
+    size_t ndecay;              /* the first ndecay floats get weight decay */
     size_t nstats;              /* running statistics */
     Arena params, grads, moms, stats, acts, scratch;
     Conv2dForward conv_forward;

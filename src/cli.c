@@ -186,9 +186,10 @@ static Status set_choice(const Option *o, const char *v, char *target, Error *er
 
 static Status set_model(const Option *o, const char *v, char *target, Error *err)
 {
-    for (int i = 0; model_names[i]; i++)
-        if (strcmp(v, model_names[i]) == 0) {
-            memcpy(target, &model_names[i], sizeof(const char *));
+    const char *name;
+    for (size_t i = 0; (name = model_name(i, NULL)) != NULL; i++)
+        if (strcmp(v, name) == 0) {
+            memcpy(target, &name, sizeof name);
             return STATUS_OK;
         }
     return bad_value(o, v, "is not a model (see --help)", err);
@@ -370,8 +371,9 @@ static void print_help(void)
         printf("\n");
     }
     printf("\nmodels:\n");
-    for (int i = 0; model_names[i]; i++)
-        printf("  %-8s %s\n", model_names[i], model_descriptions[i]);
+    const char *name, *description;
+    for (size_t i = 0; (name = model_name(i, &description)) != NULL; i++)
+        printf("  %-8s %s\n", name, description);
     printf("\nThreads default to the number of processors (%d here).\n", d.threads);
 }
 

@@ -104,6 +104,18 @@ static void build_s8(Builder *b)
     conv(b, "c11", MODEL_CLASSES, 1, 0);
 }
 
+/* A few thousand parameters: for tests and quick smoke runs. */
+static void build_tiny(Builder *b)
+{
+    block(b, "c1", 8, 3, 1, 0.0f);
+    simple(b, LAYER_MAXPOOL2, "pool1");
+    block(b, "c2", 16, 3, 1, 0.0f);
+    simple(b, LAYER_MAXPOOL2, "pool2");
+    residual(b, "c3", 16, 0.0f);
+    simple(b, LAYER_AVGPOOL, "gap");
+    conv(b, "c4", MODEL_CLASSES, 1, 0);
+}
+
 typedef struct {
     const char *name;
     const char *description;
@@ -111,15 +123,23 @@ typedef struct {
     float dropout;
 } ModelDef;
 
+/* The first is the default. */
 static const ModelDef model_defs[] = {
     {"s8", "the origin's net: 11 convs, two skip-adds, 49,136 parameters", build_s8,
      S8_DROPOUT},
+    {"tiny", "4 convs, one skip-add, 3,912 parameters: for tests and smoke runs",
+     build_tiny, 0.0f},
 };
 #define MODEL_DEFS (sizeof model_defs / sizeof model_defs[0])
 
-const char *const model_names[] = {"s8", NULL};
-const char *const model_descriptions[] = {
-    "the origin's net: 11 convs, two skip-adds, 49,136 parameters", NULL};
+const char *model_name(size_t i, const char **description)
+{
+    if (i >= MODEL_DEFS)
+        return NULL;
+    if (description)
+        *description = model_defs[i].description;
+    return model_defs[i].name;
+}
 
 static const ModelDef *find_def(const char *name)
 {
@@ -214,8 +234,11 @@ static Status allocate(Model *m, int threads, Error *err)
         (st = arena_init(&m->scratch, nsc, "conv scratch", err)))
         return st;
     point(m, threads);
-    m->nparams = m->params.used;
+    m->param_span = m->params.used;
     m->nstats = m->stats.used;
+    m->nparams = 0;
+    for (int i = 0; i < m->nlayers; i++)
+        m->nparams += m->layers[i].nparams;
     return STATUS_OK;
 }
 
@@ -258,7 +281,7 @@ void model_init(Model *m, uint64_t seed)
     rng_seed(&rng, seed, RNG_STREAM_INIT);
     for (int i = 0; i < m->nlayers; i++)
         layer_ops[m->layers[i].kind].init(&m->layers[i], &rng);
-    memset(m->moms.base, 0, m->nparams * sizeof(float));
+    memset(m->moms.base, 0, m->param_span * sizeof(float));
     model_zero_grad(m);
 }
 
@@ -329,7 +352,7 @@ void model_backward(Model *m, const float *x, int n, uint64_t key, Pool *pool)
 
 void model_zero_grad(Model *m)
 {
-    memset(m->grads.base, 0, m->nparams * sizeof(float));
+    memset(m->grads.base, 0, m->param_span * sizeof(float));
 }
 
 double model_macs(const Model *m)

@@ -14,7 +14,7 @@
 void train_defaults(TrainConfig *cfg)
 {
     memset(cfg, 0, sizeof *cfg);
-    cfg->model = (ModelConfig){.name = "s8", .norm = NORM_BN, .groups = 4,
+    cfg->model = (ModelConfig){.name = model_name(0, NULL), .norm = NORM_BN, .groups = 4,
                                .dropout = -1.0f, .batch = 128, .threads = 1,
                                .conv = CONV_BLOCKED};
     cfg->epochs = 20;
@@ -154,7 +154,7 @@ static Status train_batch(Run *r, size_t start, int n, Tally *t, Error *err)
                   cfg->label_smoothing);
     model_backward(m, r->x, n, key, r->pool);
     float lr = (float)schedule_lr(cfg->schedule, cfg->lr, r->step, r->total_steps);
-    sgd_step(&cfg->sgd, lr, m->params.base, m->moms.base, m->grads.base, m->nparams,
+    sgd_step(&cfg->sgd, lr, m->params.base, m->moms.base, m->grads.base, m->param_span,
              m->ndecay);
     r->step++;
     return STATUS_OK;

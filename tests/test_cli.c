@@ -1,7 +1,95 @@
-/* test_cli.c - tests of the cli module. */
-#include <stddef.h>
+/* test_cli.c - option parsing: both long-option forms, defaults, last-wins repeats,
+ * and a clear usage error naming the option for every kind of bad value. */
+#include <string.h>
+#include "cli.h"
 #include "test.h"
 
+#define ARGC(a) ((int)(sizeof(a) / sizeof((a)[0])))
+
+static Status parse(int argc, char **argv, CliCommand *cmd, Error *err)
+{
+    return cli_parse(cmd, argc, argv, NULL, err);
+}
+
+static int test_cli_forms_and_defaults(void)
+{
+    CliCommand cmd;
+    Error err;
+    char *a[] = {"cifar-train", "--norm", "gn", "--epochs=7", "--lr", "0.1",
+                 "--nesterov", "--seed=99", "--limit-train", "500", "--no-flip"};
+    CHECK(parse(ARGC(a), a, &cmd, &err) == STATUS_OK);
+    CHECK(cmd.action == CLI_TRAIN);
+    CHECK(cmd.train.model.norm == NORM_GN && cmd.train.epochs == 7);
+    CHECK(cmd.train.lr == 0.1 && cmd.train.sgd.nesterov && cmd.train.seed == 99);
+    CHECK(cmd.train.limit_train == 500 && !cmd.train.augment.flip);
+    CHECK(strcmp(cmd.train.out_dir, "runs/gn") == 0);
+    CHECK(strcmp(cmd.train.data_dir, "data/cifar-10-batches-bin") == 0);
+    CHECK(cmd.train.model.batch == 128 && cmd.train.model.groups == 4);
+    return 0;
+}
+
+static int test_cli_env_and_repeats(void)
+{
+    CliCommand cmd;
+    Error err;
+    char *a[] = {"cifar-train", "train", "--epochs", "3", "--epochs", "5", "--out", "x"};
+    CHECK(cli_parse(&cmd, ARGC(a), a, "/some/where", &err) == STATUS_OK);
+    CHECK(cmd.train.epochs == 5);
+    CHECK(strcmp(cmd.train.data_dir, "/some/where") == 0);
+    CHECK(strcmp(cmd.train.out_dir, "x") == 0);
+    char *b[] = {"cifar-train", "--data", "mine"};
+    CHECK(cli_parse(&cmd, ARGC(b), b, "/some/where", &err) == STATUS_OK);
+    CHECK(strcmp(cmd.train.data_dir, "mine") == 0);
+    char *c[] = {"cifar-train", "--help"};
+    CHECK(parse(ARGC(c), c, &cmd, &err) == STATUS_OK && cmd.action == CLI_HELP);
+    return 0;
+}
+
+/* Each bad command line fails with STATUS_USAGE and a message containing want. */
+static int test_cli_bad_values(void)
+{
+    static const struct {
+        const char *args[3];
+        const char *want;
+    } cases[] = {
+        {{"--epochs", "2x"}, "--epochs: '2x'"},
+        {{"--epochs", "0"}, "--epochs: '0'"},
+        {{"--epochs", "-3"}, "--epochs: '-3'"},
+        {{"--batch", "0"}, "--batch: '0'"},
+        {{"--lr", "abc"}, "--lr: 'abc'"},
+        {{"--lr", "nan"}, "--lr: 'nan'"},
+        {{"--lr", "-1"}, "--lr: '-1'"},
+        {{"--norm", "xn"}, "--norm: 'xn'"},
+        {{"--model", "big"}, "--model: 'big'"},
+        {{"--conv", "fast"}, "--conv: 'fast'"},
+        {{"--limit-train", "-5"}, "--limit-train: '-5'"},
+        {{"--threads", "0"}, "--threads: '0'"},
+        {{"--epochs"}, "--epochs needs a value"},
+        {{"--frobnicate"}, "unknown option '--frobnicate'"},
+        {{"--nesterov=1"}, "--nesterov takes no value"},
+        {{"stray"}, "unexpected argument 'stray'"},
+        {{"--seed", "1e3"}, "--seed: '1e3'"},
+        {{"--data", ""}, "--data: ''"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        char *argv[4] = {"cifar-train"};
+        int argc = 1;
+        for (int j = 0; j < 3 && cases[i].args[j]; j++)
+            argv[argc++] = (char *)cases[i].args[j];
+        CliCommand cmd;
+        Error err = {STATUS_OK, ""};
+        Status st = parse(argc, argv, &cmd, &err);
+        if (st != STATUS_USAGE || !strstr(err.msg, cases[i].want))
+            fprintf(stderr, "  case %zu: status %d, message '%s'\n", i, (int)st,
+                    err.msg);
+        CHECK(st == STATUS_USAGE && strstr(err.msg, cases[i].want));
+    }
+    return 0;
+}
+
 const TestCase cli_tests[] = {
+    {"cli_forms_and_defaults", test_cli_forms_and_defaults},
+    {"cli_env_and_repeats", test_cli_env_and_repeats},
+    {"cli_bad_values", test_cli_bad_values},
     {NULL, NULL},
 };

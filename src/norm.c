@@ -1,0 +1,321 @@
+/* norm.c - batch norm and group norm. Work is split into chunks defined by the
+ * problem (a channel for batch norm, a sample's group for group norm, a channel for
+ * group norm's dgamma/dbeta) and each chunk reduces in a fixed order, so results are
+ * bitwise independent of the thread count. Statistics are computed in double, saved
+ * as float, and both passes normalise with the saved floats. */
+#include <assert.h>
+#include <math.h>
+#include <stddef.h>
+#include "norm.h"
+
+/* Long sums run in NORM_LANES independent double partial sums, combined in a fixed
+ * order at the end: the order depends only on the length, never on the threads,
+ * and the independent chains hide the latency of double adds and vectorise. */
+#define NORM_LANES 8
+
+/* The per-lane sums a backward needs: of g and of g*xhat over a set. */
+typedef struct {
+    double g[NORM_LANES];
+    double gxhat[NORM_LANES];
+} GradSums;
+
+static double lanes_total(const double acc[NORM_LANES])
+{
+    double total = 0.0;
+    for (int l = 0; l < NORM_LANES; l++)
+        total += acc[l];
+    return total;
+}
+
+/* acc[lane] += x over len floats. */
+static void lanes_add(double acc[NORM_LANES], const float *x, size_t len)
+{
+    size_t i = 0;
+    for (; i + NORM_LANES <= len; i += NORM_LANES)
+        for (size_t l = 0; l < NORM_LANES; l++)
+            acc[l] += (double)x[i + l];
+    for (; i < len; i++)
+        acc[i % NORM_LANES] += (double)x[i];
+}
+
+/* acc[lane] += (x - m)^2 over len floats. */
+static void lanes_add_sq(double acc[NORM_LANES], const float *x, size_t len, double m)
+{
+    size_t i = 0;
+    for (; i + NORM_LANES <= len; i += NORM_LANES)
+        for (size_t l = 0; l < NORM_LANES; l++) {
+            double d = (double)x[i + l] - m;
+            acc[l] += d * d;
+        }
+    for (; i < len; i++) {
+        double d = (double)x[i] - m;
+        acc[i % NORM_LANES] += d * d;
+    }
+}
+
+/* Mean and 1/sqrt(biased variance + eps) of n blocks of len floats, stride apart,
+ * two-pass in double. The sum of squared deviations goes to *ssd for the unbiased
+ * variance. */
+static void moments(const float *x, size_t n, size_t stride, size_t len, float eps,
+                    float *mean, float *rstd, double *ssd)
+{
+    double sum[NORM_LANES] = {0.0}, sq[NORM_LANES] = {0.0};
+    for (size_t b = 0; b < n; b++)
+        lanes_add(sum, x + b * stride, len);
+    double count = (double)(n * len);
+    double m = lanes_total(sum) / count;
+    for (size_t b = 0; b < n; b++)
+        lanes_add_sq(sq, x + b * stride, len, m);
+    *ssd = lanes_total(sq);
+    *mean = (float)m;
+    *rstd = (float)(1.0 / sqrt(*ssd / count + (double)eps));
+}
+
+/* y = x * scale + shift over len floats: the normalisation folded into one FMA. */
+static void affine(float *y, const float *x, size_t len, float scale, float shift)
+{
+    for (size_t i = 0; i < len; i++)
+        y[i] = x[i] * scale + shift;
+}
+
+/* --- batch norm ------------------------------------------------------------------ */
+
+typedef struct {
+    Shape4 s;
+    float *y, *mean, *rstd, *run_mean, *run_var;
+    const float *x, *gamma, *beta;
+    float eps, momentum;
+} BnForward;
+
+static void bn_forward_channel(void *ctx, size_t c, int worker)
+{
+    (void)worker;
+    const BnForward *a = ctx;
+    size_t hw = (size_t)a->s.h * (size_t)a->s.w;
+    size_t stride = (size_t)a->s.c * hw;
+    size_t n = (size_t)a->s.n;
+    double ssd;
+    moments(a->x + c * hw, n, stride, hw, a->eps, &a->mean[c], &a->rstd[c], &ssd);
+    /* PyTorch's running variance is unbiased; a single value has none, so keep
+     * the biased one (zero) rather than divide by zero. */
+    size_t count = n * hw;
+    double unbiased = count > 1 ? ssd / (double)(count - 1) : 0.0;
+    double m = (double)a->momentum;
+    a->run_mean[c] = (float)((1.0 - m) * (double)a->run_mean[c] + m * (double)a->mean[c]);
+    a->run_var[c] = (float)((1.0 - m) * (double)a->run_var[c] + m * unbiased);
+    float scale = a->gamma[c] * a->rstd[c];
+    float shift = a->beta[c] - a->mean[c] * scale;
+    for (size_t b = 0; b < n; b++)
+        affine(a->y + b * stride + c * hw, a->x + b * stride + c * hw, hw, scale, shift);
+}
+
+void bnorm_forward_train(Shape4 s, float *y, float *mean, float *rstd,
+                         float *run_mean, float *run_var, const float *x,
+                         const float *gamma, const float *beta, float eps,
+                         float momentum, Pool *pool)
+{
+    assert(s.n > 0 && s.c > 0 && s.h > 0 && s.w > 0 && eps > 0.0f);
+    BnForward a = {s, y, mean, rstd, run_mean, run_var, x, gamma, beta, eps, momentum};
+    pool_run(pool, (size_t)s.c, bn_forward_channel, &a);
+}
+
+typedef struct {
+    Shape4 s;
+    float *y;
+    const float *x, *gamma, *beta, *run_mean, *run_var;
+    float eps;
+} BnEval;
+
+/* One chunk per (sample, channel) plane: evaluation has no reduction. */
+static void bn_eval_plane(void *ctx, size_t plane, int worker)
+{
+    (void)worker;
+    const BnEval *a = ctx;
+    size_t c = plane % (size_t)a->s.c;
+    size_t hw = (size_t)a->s.h * (size_t)a->s.w;
+    float rstd = (float)(1.0 / sqrt((double)a->run_var[c] + (double)a->eps));
+    float scale = a->gamma[c] * rstd;
+    float shift = a->beta[c] - a->run_mean[c] * scale;
+    affine(a->y + plane * hw, a->x + plane * hw, hw, scale, shift);
+}
+
+void bnorm_forward_eval(Shape4 s, float *y, const float *x, const float *gamma,
+                        const float *beta, const float *run_mean,
+                        const float *run_var, float eps, Pool *pool)
+{
+    assert(s.n > 0 && s.c > 0 && s.h > 0 && s.w > 0 && eps > 0.0f);
+    BnEval a = {s, y, x, gamma, beta, run_mean, run_var, eps};
+    pool_run(pool, (size_t)s.n * (size_t)s.c, bn_eval_plane, &a);
+}
+
+typedef struct {
+    Shape4 s;
+    float *dx, *dgamma, *dbeta;
+    const float *dy, *x, *mean, *rstd, *gamma;
+} BnBackward;
+
+/* Adds dy and dy*xhat over len values to the lanes, xhat = (x - mean) * rstd. */
+static void add_grad_sums(GradSums *acc, const float *dy, const float *x, size_t len,
+                          float mean, float rstd)
+{
+    size_t i = 0;
+    for (; i + NORM_LANES <= len; i += NORM_LANES)
+        for (size_t l = 0; l < NORM_LANES; l++) {
+            float xhat = (x[i + l] - mean) * rstd;
+            acc->g[l] += (double)dy[i + l];
+            acc->gxhat[l] += (double)(dy[i + l] * xhat);
+        }
+    for (; i < len; i++) {
+        float xhat = (x[i] - mean) * rstd;
+        acc->g[i % NORM_LANES] += (double)dy[i];
+        acc->gxhat[i % NORM_LANES] += (double)(dy[i] * xhat);
+    }
+}
+
+/* dx += rstd * (gamma*dy - g_mean - xhat * gxhat_mean), the gradient through the
+ * normalisation, where g_mean and gxhat_mean are the means of gamma*dy and
+ * gamma*dy*xhat over the statistic's set. */
+static void add_dx(float *dx, const float *dy, const float *x, size_t len, float mean,
+                   float rstd, float gamma, float g_mean, float gxhat_mean)
+{
+    for (size_t i = 0; i < len; i++) {
+        float xhat = (x[i] - mean) * rstd;
+        dx[i] += rstd * (gamma * dy[i] - g_mean - xhat * gxhat_mean);
+    }
+}
+
+static void bn_backward_channel(void *ctx, size_t c, int worker)
+{
+    (void)worker;
+    const BnBackward *a = ctx;
+    size_t hw = (size_t)a->s.h * (size_t)a->s.w;
+    size_t stride = (size_t)a->s.c * hw;
+    size_t n = (size_t)a->s.n;
+    float mean = a->mean[c], rstd = a->rstd[c];
+    GradSums sums = {0.0, 0.0};
+    for (size_t b = 0; b < n; b++) {
+        size_t off = b * stride + c * hw;
+        add_grad_sums(&sums, a->dy + off, a->x + off, hw, mean, rstd);
+    }
+    a->dbeta[c] += (float)sums.g;
+    a->dgamma[c] += (float)sums.gxhat;
+    double count = (double)(n * hw), gamma = (double)a->gamma[c];
+    float g_mean = (float)(gamma * sums.g / count);
+    float gxhat_mean = (float)(gamma * sums.gxhat / count);
+    for (size_t b = 0; b < n; b++) {
+        size_t off = b * stride + c * hw;
+        add_dx(a->dx + off, a->dy + off, a->x + off, hw, mean, rstd, a->gamma[c],
+               g_mean, gxhat_mean);
+    }
+}
+
+void bnorm_backward(Shape4 s, float *dx, float *dgamma, float *dbeta, const float *dy,
+                    const float *x, const float *mean, const float *rstd,
+                    const float *gamma, Pool *pool)
+{
+    assert(s.n > 0 && s.c > 0 && s.h > 0 && s.w > 0);
+    BnBackward a = {s, dx, dgamma, dbeta, dy, x, mean, rstd, gamma};
+    pool_run(pool, (size_t)s.c, bn_backward_channel, &a);
+}
+
+/* --- group norm ------------------------------------------------------------------ */
+
+typedef struct {
+    Shape4 s;
+    int groups;
+    float *y, *mean, *rstd;
+    const float *x, *gamma, *beta;
+    float eps;
+} GnForward;
+
+/* Chunk = sample * groups + group; its channels are contiguous in NCHW. */
+static void gn_forward_group(void *ctx, size_t chunk, int worker)
+{
+    (void)worker;
+    const GnForward *a = ctx;
+    size_t hw = (size_t)a->s.h * (size_t)a->s.w;
+    size_t cpg = (size_t)(a->s.c / a->groups);
+    size_t c0 = (chunk % (size_t)a->groups) * cpg;
+    size_t base = chunk * cpg * hw;
+    double ssd;
+    moments(a->x + base, 1, 0, cpg * hw, a->eps, &a->mean[chunk], &a->rstd[chunk], &ssd);
+    float mean = a->mean[chunk], rstd = a->rstd[chunk];
+    for (size_t j = 0; j < cpg; j++) {
+        float scale = a->gamma[c0 + j] * rstd;
+        float shift = a->beta[c0 + j] - mean * scale;
+        affine(a->y + base + j * hw, a->x + base + j * hw, hw, scale, shift);
+    }
+}
+
+void gnorm_forward(Shape4 s, int groups, float *y, float *mean, float *rstd,
+                   const float *x, const float *gamma, const float *beta, float eps,
+                   Pool *pool)
+{
+    assert(s.n > 0 && s.c > 0 && s.h > 0 && s.w > 0 && eps > 0.0f);
+    assert(groups > 0 && s.c % groups == 0);
+    GnForward a = {s, groups, y, mean, rstd, x, gamma, beta, eps};
+    pool_run(pool, (size_t)s.n * (size_t)groups, gn_forward_group, &a);
+}
+
+typedef struct {
+    Shape4 s;
+    int groups;
+    float *dx, *dgamma, *dbeta;
+    const float *dy, *x, *mean, *rstd, *gamma;
+} GnBackward;
+
+/* dx for one (sample, group): the gradient of xhat is gamma[c] * dy, so the sums
+ * are taken channel by channel and weighted by gamma[c]. */
+static void gn_backward_group(void *ctx, size_t chunk, int worker)
+{
+    (void)worker;
+    const GnBackward *a = ctx;
+    size_t hw = (size_t)a->s.h * (size_t)a->s.w;
+    size_t cpg = (size_t)(a->s.c / a->groups);
+    size_t c0 = (chunk % (size_t)a->groups) * cpg;
+    size_t base = chunk * cpg * hw;
+    float mean = a->mean[chunk], rstd = a->rstd[chunk];
+    GradSums sums = {0.0, 0.0};
+    for (size_t j = 0; j < cpg; j++) {
+        GradSums ch = {0.0, 0.0};
+        size_t off = base + j * hw;
+        add_grad_sums(&ch, a->dy + off, a->x + off, hw, mean, rstd);
+        sums.g += (double)a->gamma[c0 + j] * ch.g;
+        sums.gxhat += (double)a->gamma[c0 + j] * ch.gxhat;
+    }
+    double count = (double)(cpg * hw);
+    float g_mean = (float)(sums.g / count), gxhat_mean = (float)(sums.gxhat / count);
+    for (size_t j = 0; j < cpg; j++) {
+        size_t off = base + j * hw;
+        add_dx(a->dx + off, a->dy + off, a->x + off, hw, mean, rstd, a->gamma[c0 + j],
+               g_mean, gxhat_mean);
+    }
+}
+
+/* dgamma and dbeta for one channel, summed over the samples in order. */
+static void gn_backward_channel(void *ctx, size_t c, int worker)
+{
+    (void)worker;
+    const GnBackward *a = ctx;
+    size_t hw = (size_t)a->s.h * (size_t)a->s.w;
+    size_t g = c / (size_t)(a->s.c / a->groups);
+    GradSums sums = {0.0, 0.0};
+    for (size_t b = 0; b < (size_t)a->s.n; b++) {
+        size_t off = (b * (size_t)a->s.c + c) * hw;
+        size_t stat = b * (size_t)a->groups + g;
+        add_grad_sums(&sums, a->dy + off, a->x + off, hw, a->mean[stat], a->rstd[stat]);
+    }
+    a->dbeta[c] += (float)sums.g;
+    a->dgamma[c] += (float)sums.gxhat;
+}
+
+void gnorm_backward(Shape4 s, int groups, float *dx, float *dgamma, float *dbeta,
+                    const float *dy, const float *x, const float *mean,
+                    const float *rstd, const float *gamma, Pool *pool)
+{
+    assert(s.n > 0 && s.c > 0 && s.h > 0 && s.w > 0);
+    assert(groups > 0 && s.c % groups == 0);
+    GnBackward a = {s, groups, dx, dgamma, dbeta, dy, x, mean, rstd, gamma};
+    pool_run(pool, (size_t)s.n * (size_t)groups, gn_backward_group, &a);
+    pool_run(pool, (size_t)s.c, gn_backward_channel, &a);
+}
