@@ -1,8 +1,8 @@
 /* norm.c - batch norm and group norm. Work is split into chunks defined by the
  * problem (a channel for batch norm, a sample's group for group norm, a channel for
- * group norm's dgamma/dbeta) and each chunk reduces in a fixed order, so results are
- * bitwise independent of the thread count. Statistics are computed in double, saved
- * as float, and both passes normalise with the saved floats. */
+ * group norm's dgamma/dbeta) and each chunk reduces in a fixed order (NORM_LANES
+ * double partial sums), so results are bitwise independent of the thread count.
+ * Statistics are saved as float and both passes normalise with the saved floats. */
 #include <assert.h>
 #include <math.h>
 #include <stddef.h>
@@ -12,6 +12,9 @@
  * order at the end: the order depends only on the length, never on the threads,
  * and the independent chains hide the latency of double adds and vectorise. */
 #define NORM_LANES 8
+/* Elementwise loops run in blocks of this many floats: GCC's -O2 cost model
+ * vectorises only loops whose trip count it knows. */
+#define NORM_BLOCK 16
 
 /* The per-lane sums a backward needs: of g and of g*xhat over a set. */
 typedef struct {
@@ -71,10 +74,20 @@ static void moments(const float *x, size_t n, size_t stride, size_t len, float e
     *rstd = (float)(1.0 / sqrt(*ssd / count + (double)eps));
 }
 
-/* y = x * scale + shift over len floats: the normalisation folded into one FMA. */
+/* y = x * scale + shift over len floats: the normalisation folded into one FMA.
+ * Each block goes through a local copy, so y may equal x and the compiler needs no
+ * aliasing check to vectorise (GCC's -O2 cost model would refuse one). */
 static void affine(float *y, const float *x, size_t len, float scale, float shift)
 {
-    for (size_t i = 0; i < len; i++)
+    size_t i = 0;
+    for (; i + NORM_BLOCK <= len; i += NORM_BLOCK) {
+        float v[NORM_BLOCK];
+        for (size_t l = 0; l < NORM_BLOCK; l++)
+            v[l] = x[i + l];
+        for (size_t l = 0; l < NORM_BLOCK; l++)
+            y[i + l] = v[l] * scale + shift;
+    }
+    for (; i < len; i++)
         y[i] = x[i] * scale + shift;
 }
 
@@ -174,11 +187,18 @@ static void add_grad_sums(GradSums *acc, const float *dy, const float *x, size_t
 
 /* dx += rstd * (gamma*dy - g_mean - xhat * gxhat_mean), the gradient through the
  * normalisation, where g_mean and gxhat_mean are the means of gamma*dy and
- * gamma*dy*xhat over the statistic's set. */
-static void add_dx(float *dx, const float *dy, const float *x, size_t len, float mean,
-                   float rstd, float gamma, float g_mean, float gxhat_mean)
+ * gamma*dy*xhat over the statistic's set. dx must not overlap dy or x: restrict
+ * lets the loop vectorise without an aliasing check. */
+static void add_dx(float *restrict dx, const float *dy, const float *x, size_t len,
+                   float mean, float rstd, float gamma, float g_mean, float gxhat_mean)
 {
-    for (size_t i = 0; i < len; i++) {
+    size_t i = 0;
+    for (; i + NORM_BLOCK <= len; i += NORM_BLOCK)
+        for (size_t l = i; l < i + NORM_BLOCK; l++) {
+            float xhat = (x[l] - mean) * rstd;
+            dx[l] += rstd * (gamma * dy[l] - g_mean - xhat * gxhat_mean);
+        }
+    for (; i < len; i++) {
         float xhat = (x[i] - mean) * rstd;
         dx[i] += rstd * (gamma * dy[i] - g_mean - xhat * gxhat_mean);
     }
@@ -192,16 +212,17 @@ static void bn_backward_channel(void *ctx, size_t c, int worker)
     size_t stride = (size_t)a->s.c * hw;
     size_t n = (size_t)a->s.n;
     float mean = a->mean[c], rstd = a->rstd[c];
-    GradSums sums = {0.0, 0.0};
+    GradSums sums = {{0.0}, {0.0}};
     for (size_t b = 0; b < n; b++) {
         size_t off = b * stride + c * hw;
         add_grad_sums(&sums, a->dy + off, a->x + off, hw, mean, rstd);
     }
-    a->dbeta[c] += (float)sums.g;
-    a->dgamma[c] += (float)sums.gxhat;
+    double g = lanes_total(sums.g), gxhat = lanes_total(sums.gxhat);
+    a->dbeta[c] += (float)g;
+    a->dgamma[c] += (float)gxhat;
     double count = (double)(n * hw), gamma = (double)a->gamma[c];
-    float g_mean = (float)(gamma * sums.g / count);
-    float gxhat_mean = (float)(gamma * sums.gxhat / count);
+    float g_mean = (float)(gamma * g / count);
+    float gxhat_mean = (float)(gamma * gxhat / count);
     for (size_t b = 0; b < n; b++) {
         size_t off = b * stride + c * hw;
         add_dx(a->dx + off, a->dy + off, a->x + off, hw, mean, rstd, a->gamma[c],
@@ -275,16 +296,16 @@ static void gn_backward_group(void *ctx, size_t chunk, int worker)
     size_t c0 = (chunk % (size_t)a->groups) * cpg;
     size_t base = chunk * cpg * hw;
     float mean = a->mean[chunk], rstd = a->rstd[chunk];
-    GradSums sums = {0.0, 0.0};
+    double g = 0.0, gxhat = 0.0;
     for (size_t j = 0; j < cpg; j++) {
-        GradSums ch = {0.0, 0.0};
+        GradSums ch = {{0.0}, {0.0}};
         size_t off = base + j * hw;
         add_grad_sums(&ch, a->dy + off, a->x + off, hw, mean, rstd);
-        sums.g += (double)a->gamma[c0 + j] * ch.g;
-        sums.gxhat += (double)a->gamma[c0 + j] * ch.gxhat;
+        g += (double)a->gamma[c0 + j] * lanes_total(ch.g);
+        gxhat += (double)a->gamma[c0 + j] * lanes_total(ch.gxhat);
     }
     double count = (double)(cpg * hw);
-    float g_mean = (float)(sums.g / count), gxhat_mean = (float)(sums.gxhat / count);
+    float g_mean = (float)(g / count), gxhat_mean = (float)(gxhat / count);
     for (size_t j = 0; j < cpg; j++) {
         size_t off = base + j * hw;
         add_dx(a->dx + off, a->dy + off, a->x + off, hw, mean, rstd, a->gamma[c0 + j],
@@ -299,14 +320,14 @@ static void gn_backward_channel(void *ctx, size_t c, int worker)
     const GnBackward *a = ctx;
     size_t hw = (size_t)a->s.h * (size_t)a->s.w;
     size_t g = c / (size_t)(a->s.c / a->groups);
-    GradSums sums = {0.0, 0.0};
+    GradSums sums = {{0.0}, {0.0}};
     for (size_t b = 0; b < (size_t)a->s.n; b++) {
         size_t off = (b * (size_t)a->s.c + c) * hw;
         size_t stat = b * (size_t)a->groups + g;
         add_grad_sums(&sums, a->dy + off, a->x + off, hw, a->mean[stat], a->rstd[stat]);
     }
-    a->dbeta[c] += (float)sums.g;
-    a->dgamma[c] += (float)sums.gxhat;
+    a->dbeta[c] += (float)lanes_total(sums.g);
+    a->dgamma[c] += (float)lanes_total(sums.gxhat);
 }
 
 void gnorm_backward(Shape4 s, int groups, float *dx, float *dgamma, float *dbeta,

@@ -16,7 +16,7 @@
 void relu_forward(size_t n, float *y, const float *x)
 {
     for (size_t i = 0; i < n; i++)
-        y[i] = x[i] > 0.0f ? x[i] : 0.0f;
+        y[i] = x[i] < 0.0f ? 0.0f : x[i];   /* a NaN passes through, as in PyTorch */
 }
 
 void relu_backward(size_t n, float *dx, const float *dy, const float *y)
@@ -207,7 +207,7 @@ double loss_nll(int n, int k, const float *logp, const unsigned char *labels,
                 float smoothing)
 {
     assert(n > 0 && k > 0);
-    double on_label = 1.0 - (double)smoothing, spread = (double)smoothing / k;
+    double on_label = 1.0 - (double)smoothing, spread = (double)smoothing / (double)k;
     double total = 0.0;
     for (int r = 0; r < n; r++) {
         const float *lp = logp + (size_t)r * (size_t)k;
@@ -217,21 +217,21 @@ double loss_nll(int n, int k, const float *logp, const unsigned char *labels,
             row_sum += (double)lp[j];
         total -= on_label * (double)lp[labels[r]] + spread * row_sum;
     }
-    return total / n;
+    return total / (double)n;
 }
 
 void loss_backward(int n, int k, float *dlogits, const float *logp,
                    const unsigned char *labels, float smoothing)
 {
     assert(n > 0 && k > 0);
-    double on_label = 1.0 - (double)smoothing, spread = (double)smoothing / k;
+    double on_label = 1.0 - (double)smoothing, spread = (double)smoothing / (double)k;
     for (int r = 0; r < n; r++) {
         const float *lp = logp + (size_t)r * (size_t)k;
         float *d = dlogits + (size_t)r * (size_t)k;
         assert(labels[r] < k);
         for (int j = 0; j < k; j++) {
             double target = spread + (j == labels[r] ? on_label : 0.0);
-            d[j] += (float)((exp((double)lp[j]) - target) / n);
+            d[j] += (float)((exp((double)lp[j]) - target) / (double)n);
         }
     }
 }

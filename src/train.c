@@ -247,57 +247,89 @@ static Status log_epoch(Run *r, int epoch, const Tally *tr, const Tally *te,
     return csvlog_append(&r->log, line, err);
 }
 
-/* Planar test image i as PPM bytes in buf (large enough for a 32x32 image). */
-static Status write_misclassified_one(const Run *r, size_t i, const char *dir,
-                                      FILE *index, Error *err)
+/* File name of misclassified test image i. */
+static void misclassified_name(char *buf, size_t size, const char *dir, size_t i,
+                               int truth, int pred)
 {
-    unsigned char buf[64 + CIFAR_IMAGE_BYTES];
-    char path[TRAIN_PATH_MAX + 64];
-    int truth = r->test.labels[i], pred = r->pred[i];
-    size_t len = ppm_encode(buf, CIFAR_SIDE, CIFAR_SIDE,
-                            r->test.pixels + i * CIFAR_IMAGE_BYTES);
-    snprintf(path, sizeof path, "%s/%05zu_%s_as_%s.ppm", dir, i,
-             cifar_class_names[truth], cifar_class_names[pred]);
-    Status st = report_write_atomic(path, buf, len, err);
-    if (st == STATUS_OK)
-        fprintf(index, "%zu,%s,%s,%.4f\n", i, cifar_class_names[truth],
-                cifar_class_names[pred], (double)r->conf[i]);
-    return st;
+    snprintf(buf, size, "%s/%05zu_%s_as_%s.ppm", dir, i, cifar_class_names[truth],
+             cifar_class_names[pred]);
 }
 
-/* misclassified/NNNNN_true_as_pred.ppm for every wrong test image, and
- * misclassified/index.csv listing them. The index is built in memory and written
- * atomically last. */
+static int class_index(const char *name)
+{
+    for (int c = 0; c < CIFAR_CLASSES; c++)
+        if (strcmp(name, cifar_class_names[c]) == 0)
+            return c;
+    return -1;
+}
+
+/* Remove the images an earlier run listed in dir/index.csv, so a run started over
+ * with --force leaves no stale pictures. Files it cannot parse are left alone. */
+static void remove_listed(const char *dir)
+{
+    char path[TRAIN_PATH_MAX + 64], line[128], truth[16], pred[16];
+    snprintf(path, sizeof path, "%s/index.csv", dir);
+    FILE *f = fopen(path, "r");
+    if (!f)
+        return;
+    while (fgets(line, sizeof line, f)) {
+        size_t i;
+        if (sscanf(line, "%zu,%15[a-z],%15[a-z]", &i, truth, pred) != 3)
+            continue;
+        int t = class_index(truth), p = class_index(pred);
+        if (t < 0 || p < 0)
+            continue;
+        misclassified_name(path, sizeof path, dir, i, t, p);
+        remove(path);
+    }
+    fclose(f);
+}
+
+/* The index text (index,true,predicted,confidence) in a malloc'd buffer. */
+static char *misclassified_index(const Run *r, size_t *len)
+{
+    size_t cap = 64 + r->test.count * 48, used;
+    char *text = malloc(cap);
+    if (!text)
+        return NULL;
+    used = (size_t)snprintf(text, cap, "index,true,predicted,confidence\n");
+    for (size_t i = 0; i < r->test.count; i++)
+        if (r->pred[i] != r->test.labels[i])
+            used += (size_t)snprintf(text + used, cap - used, "%zu,%s,%s,%.4f\n", i,
+                                     cifar_class_names[r->test.labels[i]],
+                                     cifar_class_names[r->pred[i]],
+                                     (double)r->conf[i]);
+    *len = used;
+    return text;
+}
+
+/* misclassified/index.csv, written first so that an interrupted run's images are
+ * still found by the next cleanup, then NNNNN_true_as_pred.ppm for every wrong
+ * test image with its original pixels. */
 static Status write_misclassified(const Run *r, Error *err)
 {
-    char dir[TRAIN_PATH_MAX + 32];
+    char dir[TRAIN_PATH_MAX + 32], path[TRAIN_PATH_MAX + 64];
     snprintf(dir, sizeof dir, "%s/misclassified", r->cfg->out_dir);
     Status st = platform_mkdirs(dir, err);
     if (st != STATUS_OK)
         return st;
-    char *text = NULL;
-    size_t text_len = 0;
-    FILE *index = tmpfile();
-    if (!index)
-        return error_set(err, STATUS_IO, "cannot create a temporary file");
-    fputs("index,true,predicted,confidence\n", index);
-    for (size_t i = 0; i < r->test.count && st == STATUS_OK; i++)
-        if (r->pred[i] != r->test.labels[i])
-            st = write_misclassified_one(r, i, dir, index, err);
-    long size = ftell(index);
-    if (st == STATUS_OK && size > 0 && (text = malloc((size_t)size)) != NULL) {
-        rewind(index);
-        text_len = fread(text, 1, (size_t)size, index);
-    }
-    fclose(index);
-    if (st == STATUS_OK && text_len != (size_t)size)
-        st = error_set(err, STATUS_IO, "cannot build the misclassified index");
-    if (st == STATUS_OK) {
-        char path[TRAIN_PATH_MAX + 64];
-        snprintf(path, sizeof path, "%s/index.csv", dir);
-        st = report_write_atomic(path, text, text_len, err);
-    }
+    remove_listed(dir);
+    size_t len;
+    char *text = misclassified_index(r, &len);
+    if (!text)
+        return error_set(err, STATUS_NOMEM, "out of memory for the misclassified index");
+    snprintf(path, sizeof path, "%s/index.csv", dir);
+    st = report_write_atomic(path, text, len, err);
     free(text);
+    unsigned char ppm[64 + CIFAR_IMAGE_BYTES];
+    for (size_t i = 0; i < r->test.count && st == STATUS_OK; i++) {
+        if (r->pred[i] == r->test.labels[i])
+            continue;
+        size_t n = ppm_encode(ppm, CIFAR_SIDE, CIFAR_SIDE,
+                              r->test.pixels + i * CIFAR_IMAGE_BYTES);
+        misclassified_name(path, sizeof path, dir, i, r->test.labels[i], r->pred[i]);
+        st = report_write_atomic(path, ppm, n, err);
+    }
     return st;
 }
 
