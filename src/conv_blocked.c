@@ -63,7 +63,9 @@ static size_t round_up(size_t a, size_t b)
 }
 
 /* One stride-1 convolution as seen by the wide-grid kernel: nin input planes of
- * h x w, padded by pad (negative crops) to hp x wp, giving nout planes of oh x ow. */
+ * h x w, padded by pad (negative crops) to hp rows of stride wp, giving nout planes
+ * of oh x ow. When 0 <= pad <= k - 1 a row's right padding is the next row's left
+ * padding, so wp = w + pad and the wide grid wastes only k - 1 - pad columns. */
 typedef struct {
     int nin, nout, h, w, k, pad;
     int hp, wp, oh, ow;
@@ -77,12 +79,13 @@ static Plan plan_make(int nin, int nout, int h, int w, int k, int pad)
 {
     Plan p = {nin, nout, h, w, k, pad, 0, 0, 0, 0, 0, 0, 0, 0};
     p.hp = h + 2 * pad;
-    p.wp = w + 2 * pad;
     p.oh = p.hp - k + 1;
-    p.ow = p.wp - k + 1;
+    p.ow = w + 2 * pad - k + 1;
+    p.wp = pad >= 0 && pad <= k - 1 ? w + pad : w + 2 * pad;
     p.plane = (size_t)p.hp * (size_t)p.wp;
     p.nq = round_up((size_t)p.oh * (size_t)p.wp, CONV_NR);
-    /* The last tile reads up to CONV_NR - 1 + (k - 1) floats past the last plane. */
+    /* Outputs read up to pad floats into the next plane, its first padding row; the
+     * last tile reads up to CONV_NR - 1 + (k - 1) floats past the last plane. */
     p.padded = round_up((size_t)nin * p.plane + CONV_NR + (size_t)k, CONV_VL);
     p.taps = (size_t)nin * (size_t)k * (size_t)k;
     return p;
@@ -178,7 +181,8 @@ static void pack_weights(float *restrict ap, const float *restrict w, const Conv
 }
 
 /* Copies one sample's nin planes into dst[nin][hp][wp] with zero borders (or cropped
- * borders for a negative pad), and zeroes the slack after the last plane. */
+ * borders for a negative pad), and zeroes the slack after the last plane. A row holds
+ * its left padding, its data, and any right padding the next row does not supply. */
 static void pad_sample(float *restrict dst, const float *restrict src, const Plan *p)
 {
     int j0 = p->pad > 0 ? p->pad : 0;                    /* first column with data */
