@@ -328,6 +328,28 @@ static void transpose_dy(float *restrict g, const float *restrict dy, int cout,
     }
 }
 
+/* off[r] = where tap tap0 + r = (ci, ky, kx) starts in a padded sample; taps past the
+ * last repeat tap 0. Returns how many taps are real. Counts instead of dividing. */
+static int tap_offsets(const Plan *p, size_t tap0, size_t off[CONV_MRW])
+{
+    int kk = p->k * p->k;
+    int ci = (int)(tap0 / (size_t)kk), ky = (int)(tap0 % (size_t)kk) / p->k;
+    int kx = (int)(tap0 % (size_t)p->k), rows = 0;
+    for (int r = 0; r < CONV_MRW; r++) {
+        off[r] = 0;
+        if (tap0 + (size_t)r >= p->taps)
+            continue;
+        off[r] = (size_t)ci * p->plane + (size_t)ky * (size_t)p->wp + (size_t)kx;
+        rows++;
+        if (++kx == p->k) {
+            kx = 0;
+            if (++ky == p->k)
+                ky = 0, ci++;
+        }
+    }
+    return rows;
+}
+
 /* The weight-gradient micro-kernel: for CONV_MRW taps starting at tap0 and CONV_NW
  * output channels, part[tap][o] += sum over output pixels of xp[tap's view at the
  * pixel] * g[pixel][o]. Taps past the last are computed on tap 0 and not stored. */
@@ -336,17 +358,7 @@ static void tile_weight_grad(const Plan *p, size_t tap0, const float *restrict x
                              float *restrict part)
 {
     size_t off[CONV_MRW];
-    int kk = p->k * p->k, rows = 0;
-    for (int r = 0; r < CONV_MRW; r++) {
-        size_t t = tap0 + (size_t)r;
-        if (t >= p->taps)
-            t = 0;
-        else
-            rows++;
-        int ci = (int)(t / (size_t)kk), ky = (int)(t % (size_t)kk) / p->k;
-        off[r] = (size_t)ci * p->plane + (size_t)ky * (size_t)p->wp +
-                 (size_t)(int)(t % (size_t)p->k);
-    }
+    int rows = tap_offsets(p, tap0, off);
     Vec acc[CONV_MRW][CONV_NVW];
 #pragma GCC unroll 16
     for (int r = 0; r < CONV_MRW; r++)
@@ -428,11 +440,13 @@ static void reduce_chunk(void *ctx, size_t chunk, int worker)
     const float *parts = j->scratch + j->l.partial;
     size_t t1 = (chunk + 1) * CONV_REDUCE_ROWS;
     for (size_t t = chunk * CONV_REDUCE_ROWS; t < t1 && t < taps; t++)
-        for (int o = 0; o < j->fwd.nout; o++) {
-            float sum = parts[t * ldg + (size_t)o];
+        for (size_t o0 = 0; o0 < ldg; o0 += CONV_VL) {
+            const float *src = parts + t * ldg + o0;
+            Vec sum = vec_load(src);
             for (size_t c = 1; c < nchunks; c++)
-                sum += parts[c * part_size + t * ldg + (size_t)o];
-            rd->dw[(size_t)o * taps + t] += sum;
+                sum += vec_load(src + c * part_size);
+            for (int o = 0; o < CONV_VL && o0 + (size_t)o < (size_t)j->fwd.nout; o++)
+                rd->dw[(o0 + (size_t)o) * taps + t] += sum[o];
         }
 }
 
