@@ -24,7 +24,14 @@ uint32_t rng_below(Rng *r, uint32_t n);
 float rng_uniform(Rng *r);
 /* Standard normal (Box-Muller; one value per call). */
 float rng_normal(Rng *r);
-/* A well-mixed 64-bit function of (key, counter): splitmix64 finaliser. */
-uint64_t rng_hash(uint64_t key, uint64_t counter);
+/* A well-mixed 64-bit function of (key, counter): the splitmix64 finaliser.
+ * Inline so that the dropout mask loops can vectorise it. */
+static inline uint64_t rng_hash(uint64_t key, uint64_t counter)
+{
+    uint64_t z = key + (counter + 1) * 0x9E3779B97F4A7C15ULL;
+    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
+    z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
+    return z ^ (z >> 31);
+}
 
 #endif

@@ -29,6 +29,10 @@ typedef struct {
     size_t limit_train, limit_test;   /* 0: all */
     bool force;             /* start over in a directory that has a log */
     bool quiet;             /* no per-epoch lines on stdout */
+    bool resume;            /* continue the run in out_dir from its checkpoint */
+    /* Polled before every SGD step (NULL: never): true stops the run there, with a
+     * checkpoint to resume from (main passes its signal flag). */
+    bool (*stop)(void);
 } TrainConfig;
 
 /* Header of log.csv; every row carries the run's identity so logs concatenate. */
@@ -39,8 +43,20 @@ typedef struct {
 /* The default options (also what --help prints). */
 void train_defaults(TrainConfig *cfg);
 
-/* Run to the end. Fails with a message naming the file, option or value; on
- * STATUS_DIVERGED the log keeps every finished epoch. */
+/* Run to the end. After every epoch the log gets a row and out_dir/checkpoint.bin
+ * is replaced atomically. Fails with a message naming the file, option or value; on
+ * STATUS_DIVERGED the log keeps every finished epoch and the checkpoint the last
+ * finite weights; on STATUS_INTERRUPTED (cfg->stop said so) the checkpoint holds the
+ * state at that step, from which a resumed run continues bit for bit.
+ * With cfg->resume: continue the run in out_dir. The checkpoint's options must equal
+ * cfg's (train_resume_config gives them; an error names any that differs) except
+ * epochs (the new total, more than the finished ones), data_dir, threads and quiet.
+ * A failing resume changes nothing on disk. */
 Status train_run(const TrainConfig *cfg, Pool *pool, Error *err);
+
+/* The options of the run in dir, from dir/checkpoint.bin, into cfg (from defaults),
+ * with out_dir = dir and resume set. Fails as reading or decoding the checkpoint
+ * does, naming it. */
+Status train_resume_config(const char *dir, TrainConfig *cfg, Error *err);
 
 #endif

@@ -1,16 +1,10 @@
-/* conv_blocked.c - the fast 2-D convolution, same contract as conv_naive.c. Each
- * sample is zero-padded into a per-worker plane; a register-blocked micro-kernel then
- * reads the padded plane through shifted views (no im2col) and computes a "wide" output
- * grid, oh rows of the padded width, whose extra columns are dropped when copying out.
- * The input gradient is the same kernel on dy with the weights transposed and flipped;
- * the weight gradient is a second kernel vectorised over output channels. Threads work
- * on chunks of CONV_CHUNK_SAMPLES samples; dw partials are summed in chunk order, so
- * results do not depend on the thread count. Vectors use the GCC/Clang vector_size
- * extension (no intrinsics). Building with -DCONV_TEST_TILES shrinks the vector width,
- * tile sizes and chunk size so that every edge and padding path runs in small tests.
- * Exported prefix: conv2d_. */
+/* conv_blocked.c - the fast 2-D convolution, same contract as conv_naive.c: padded
+ * per-worker planes, register-blocked micro-kernels on GCC/Clang vector_size vectors
+ * (no intrinsics), chunks of CONV_CHUNK_SAMPLES samples on the pool, dw partials summed
+ * in chunk order so results do not depend on the thread count. Test hook: building
+ * with -DCONV_TEST_TILES shrinks the vector width, tiles and chunks so that every
+ * edge, remainder and multi-chunk path runs on small shapes. Exported prefix: conv2d_. */
 #include <assert.h>
-#include <stdint.h>
 #include <string.h>
 #include "conv.h"
 #include "tensor.h"
@@ -27,9 +21,17 @@ enum {
 };
 #else
 /* 8 x 2 accumulators of 16 floats fill half the 32 zmm registers and leave room for
- * the loaded vectors; one tile row of 32 pixels covers two 16-wide output rows. */
+ * the loaded vectors. Chunks of 4 samples give 32 chunks at batch 128, plenty to keep
+ * two workers busy, while the per-chunk dw partials stay small. The vector is as wide
+ * as the target's registers: wider ones would be passed differently (GCC -Wpsabi). */
 enum {
+#if defined(__AVX512F__)
     CONV_VL = 16,
+#elif defined(__AVX__)
+    CONV_VL = 8,
+#else
+    CONV_VL = 4,
+#endif
     CONV_MR = 8,
     CONV_NV = 2,
     CONV_MRW = 8,
@@ -62,7 +64,14 @@ static size_t round_up(size_t a, size_t b)
     return (a + b - 1) / b * b;
 }
 
-/* One stride-1 convolution as seen by the wide-grid kernel: nin input planes of
+/* Method. Each sample is zero-padded into a per-worker buffer; the forward kernel reads
+ * it through shifted views (tap (ci, ky, kx) of output q is padded[ci][q + ky*wp + kx],
+ * no im2col) and computes a "wide" grid of oh rows of the padded stride wp, whose extra
+ * columns are dropped when copying out. The input gradient is the same kernel on dy
+ * padded by k - 1 - pad, with the weights transposed and flipped. The weight gradient
+ * is a second kernel, vectorised over output channels of a transposed dy.
+ *
+ * One stride-1 convolution as seen by the wide-grid kernel: nin input planes of
  * h x w, padded by pad (negative crops) to hp rows of stride wp, giving nout planes
  * of oh x ow. When 0 <= pad <= k - 1 a row's right padding is the next row's left
  * padding, so wp = w + pad and the wide grid wastes only k - 1 - pad columns. */
@@ -169,13 +178,13 @@ static void pack_weights(float *restrict ap, const float *restrict w, const Conv
     for (int b = 0; b < blocks; b++)
         for (size_t t = 0; t < taps; t++)
             for (int r = 0; r < CONV_MR; r++) {
-                int o = b * CONV_MR + r, i = (int)(t / (size_t)kk), tap = (int)(t % (size_t)kk);
+                size_t o = (size_t)(b * CONV_MR + r), i = t / (size_t)kk;
+                size_t tap = t % (size_t)kk;
                 float v = 0.0f;
-                if (o < nout && !flip)
-                    v = w[((size_t)o * (size_t)nin + (size_t)i) * (size_t)kk + (size_t)tap];
-                else if (o < nout)
-                    v = w[((size_t)i * (size_t)nout + (size_t)o) * (size_t)kk +
-                          (size_t)(kk - 1 - tap)];
+                if (o < (size_t)nout && !flip)
+                    v = w[(o * (size_t)nin + i) * (size_t)kk + tap];
+                else if (o < (size_t)nout)
+                    v = w[(i * (size_t)nout + o) * (size_t)kk + ((size_t)kk - 1 - tap)];
                 ap[((size_t)b * taps + t) * CONV_MR + (size_t)r] = v;
             }
 }
@@ -195,7 +204,8 @@ static void pad_sample(float *restrict dst, const float *restrict src, const Pla
                 memset(row, 0, (size_t)p->wp * sizeof *row);
                 continue;
             }
-            const float *srow = src + ((size_t)c * (size_t)p->h + (size_t)si) * (size_t)p->w;
+            const float *srow =
+                src + ((size_t)c * (size_t)p->h + (size_t)si) * (size_t)p->w;
             memset(row, 0, (size_t)j0 * sizeof *row);
             memcpy(row + j0, srow + (j0 - p->pad), (size_t)(j1 - j0) * sizeof *row);
             memset(row + j1, 0, (size_t)(p->wp - j1) * sizeof *row);
@@ -204,15 +214,18 @@ static void pad_sample(float *restrict dst, const float *restrict src, const Pla
     memset(dst + used, 0, (p->padded - used) * sizeof *dst);
 }
 
-/* The forward micro-kernel: a CONV_MR x CONV_NR tile of the wide grid,
+/* The forward micro-kernel: an mr x CONV_NR tile of the wide grid,
  * c[r][q] = sum over taps (ci, ky, kx) of ap[tap][r] * xp[ci][q + ky*wp + kx],
- * with xp already offset to the tile's first pixel. Overwrites the tile. */
-static void tile_forward(const Plan *p, const float *restrict ap,
-                         const float *restrict xp, float *restrict c, size_t ldc)
+ * with xp already offset to the tile's first pixel. Overwrites the tile. Always
+ * inlined into callers with a constant mr, so that the accumulators live in
+ * registers. */
+static inline __attribute__((always_inline)) void
+tile_forward(const Plan *p, const float *restrict ap, const float *restrict xp,
+             float *restrict c, size_t ldc, int mr)
 {
     Vec acc[CONV_MR][CONV_NV];
 #pragma GCC unroll 16
-    for (int r = 0; r < CONV_MR; r++)
+    for (int r = 0; r < mr; r++)
 #pragma GCC unroll 4
         for (int v = 0; v < CONV_NV; v++)
             acc[r][v] = (Vec){0};
@@ -225,7 +238,7 @@ static void tile_forward(const Plan *p, const float *restrict ap,
                 for (int v = 0; v < CONV_NV; v++)
                     b[v] = vec_load(row + kx + v * CONV_VL);
 #pragma GCC unroll 16
-                for (int r = 0; r < CONV_MR; r++)
+                for (int r = 0; r < mr; r++)
 #pragma GCC unroll 4
                     for (int v = 0; v < CONV_NV; v++)
                         acc[r][v] += ap[r] * b[v];
@@ -233,20 +246,39 @@ static void tile_forward(const Plan *p, const float *restrict ap,
             }
         }
 #pragma GCC unroll 16
-    for (int r = 0; r < CONV_MR; r++)
+    for (int r = 0; r < mr; r++)
 #pragma GCC unroll 4
         for (int v = 0; v < CONV_NV; v++)
             vec_store(c + (size_t)r * ldc + (size_t)v * CONV_VL, acc[r][v]);
+}
+
+static void tile_forward_full(const Plan *p, const float *ap, const float *xp,
+                              float *c, size_t ldc)
+{
+    tile_forward(p, ap, xp, c, ldc, CONV_MR);
+}
+
+/* For a last block of at most CONV_MR / 2 output channels (cout 12 = 8 + 4). */
+static void tile_forward_half(const Plan *p, const float *ap, const float *xp,
+                              float *c, size_t ldc)
+{
+    tile_forward(p, ap, xp, c, ldc, CONV_MR / 2);
 }
 
 /* wide[o][q] for every output channel block and tile of one padded sample. */
 static void gemm_sample(const Plan *p, const float *ap, const float *xp, float *wide)
 {
     int blocks = (p->nout + CONV_MR - 1) / CONV_MR;
+    int last_half = p->nout - (blocks - 1) * CONV_MR <= CONV_MR / 2;
     for (size_t q = 0; q < p->nq; q += CONV_NR)
-        for (int b = 0; b < blocks; b++)
-            tile_forward(p, ap + (size_t)b * p->taps * CONV_MR, xp + q,
-                         wide + (size_t)b * CONV_MR * p->nq + q, p->nq);
+        for (int b = 0; b < blocks; b++) {
+            const float *apb = ap + (size_t)b * p->taps * CONV_MR;
+            float *c = wide + (size_t)b * CONV_MR * p->nq + q;
+            if (b == blocks - 1 && last_half)
+                tile_forward_half(p, apb, xp + q, c, p->nq);
+            else
+                tile_forward_full(p, apb, xp + q, c, p->nq);
+        }
 }
 
 /* Drops the wide grid's extra columns: out[o][y][x] (+)= wide[o][y * wp + x]. */
@@ -314,18 +346,24 @@ void conv2d_forward_blocked(const ConvShape *s, float *y, const float *x,
     pool_run(pool, chunk_count(s), forward_chunk, &j);
 }
 
+/* Pixels per pass of transpose_dy: 128 rows of g (16 KB at 32 channels) stay in L1
+ * while each channel's run of dy is read in order; measured twice as fast as
+ * transposing 16 x 16 blocks through vector registers. */
+#define CONV_TRANSPOSE_PIXELS 128
+
 /* g[pix][o] = dy[o][pix] for one sample, zero for o in [cout, cout_w): the weight
  * gradient kernel loads output channels as vectors. */
 static void transpose_dy(float *restrict g, const float *restrict dy, int cout,
                          size_t pix, size_t cout_w)
 {
-    for (size_t q = 0; q < pix; q++) {
-        float *row = g + q * cout_w;
+    for (size_t q0 = 0; q0 < pix; q0 += CONV_TRANSPOSE_PIXELS) {
+        size_t q1 = q0 + CONV_TRANSPOSE_PIXELS < pix ? q0 + CONV_TRANSPOSE_PIXELS : pix;
         for (int o = 0; o < cout; o++)
-            row[o] = dy[(size_t)o * pix + q];
-        for (size_t o = (size_t)cout; o < cout_w; o++)
-            row[o] = 0.0f;
+            for (size_t q = q0; q < q1; q++)
+                g[q * cout_w + (size_t)o] = dy[(size_t)o * pix + q];
     }
+    for (size_t q = 0; q < pix && (size_t)cout < cout_w; q++)
+        memset(g + q * cout_w + cout, 0, (cout_w - (size_t)cout) * sizeof *g);
 }
 
 /* off[r] = where tap tap0 + r = (ci, ky, kx) starts in a padded sample; taps past the
@@ -350,12 +388,13 @@ static int tap_offsets(const Plan *p, size_t tap0, size_t off[CONV_MRW])
     return rows;
 }
 
-/* The weight-gradient micro-kernel: for CONV_MRW taps starting at tap0 and CONV_NW
- * output channels, part[tap][o] += sum over output pixels of xp[tap's view at the
- * pixel] * g[pixel][o]. Taps past the last are computed on tap 0 and not stored. */
-static void tile_weight_grad(const Plan *p, size_t tap0, const float *restrict xp,
-                             const float *restrict g, size_t ldg,
-                             float *restrict part)
+/* The weight-gradient micro-kernel: for CONV_MRW taps starting at tap0 and nv
+ * vectors of output channels, part[tap][o] += sum over output pixels of
+ * xp[tap's view at the pixel] * g[pixel][o]. Taps past the last are computed on tap 0
+ * and not stored. Always inlined with a constant nv, as tile_forward. */
+static inline __attribute__((always_inline)) void
+tile_weight_grad(const Plan *p, size_t tap0, const float *restrict xp,
+                 const float *restrict g, size_t ldg, float *restrict part, int nv)
 {
     size_t off[CONV_MRW];
     int rows = tap_offsets(p, tap0, off);
@@ -363,7 +402,7 @@ static void tile_weight_grad(const Plan *p, size_t tap0, const float *restrict x
 #pragma GCC unroll 16
     for (int r = 0; r < CONV_MRW; r++)
 #pragma GCC unroll 4
-        for (int v = 0; v < CONV_NVW; v++)
+        for (int v = 0; v < nv; v++)
             acc[r][v] = (Vec){0};
     for (int y = 0; y < p->oh; y++) {
         const float *xrow = xp + (size_t)y * (size_t)p->wp;
@@ -371,21 +410,34 @@ static void tile_weight_grad(const Plan *p, size_t tap0, const float *restrict x
         for (int x = 0; x < p->ow; x++) {
             Vec b[CONV_NVW];
 #pragma GCC unroll 4
-            for (int v = 0; v < CONV_NVW; v++)
+            for (int v = 0; v < nv; v++)
                 b[v] = vec_load(grow + (size_t)x * ldg + (size_t)v * CONV_VL);
 #pragma GCC unroll 16
             for (int r = 0; r < CONV_MRW; r++)
 #pragma GCC unroll 4
-                for (int v = 0; v < CONV_NVW; v++)
+                for (int v = 0; v < nv; v++)
                     acc[r][v] += xrow[off[r] + (size_t)x] * b[v];
         }
     }
     for (int r = 0; r < rows; r++)
 #pragma GCC unroll 4
-        for (int v = 0; v < CONV_NVW; v++) {
+        for (int v = 0; v < nv; v++) {
             float *dst = part + (size_t)r * ldg + (size_t)v * CONV_VL;
             vec_store(dst, vec_load(dst) + acc[r][v]);
         }
+}
+
+static void tile_weight_grad_full(const Plan *p, size_t tap0, const float *xp,
+                                  const float *g, size_t ldg, float *part)
+{
+    tile_weight_grad(p, tap0, xp, g, ldg, part, CONV_NVW);
+}
+
+/* For a last block of at most one vector of output channels (cout 12, 10). */
+static void tile_weight_grad_one(const Plan *p, size_t tap0, const float *xp,
+                                 const float *g, size_t ldg, float *part)
+{
+    tile_weight_grad(p, tap0, xp, g, ldg, part, 1);
 }
 
 /* One sample's dw into the chunk's partial [tap][cout_w]. */
@@ -396,8 +448,12 @@ static void weight_grad_sample(const Job *j, const float *xp, float *g, float *p
     size_t pix = (size_t)p->oh * (size_t)p->ow, ldg = j->l.cout_w;
     transpose_dy(g, j->dy + n * (size_t)p->nout * pix, p->nout, pix, ldg);
     for (size_t t = 0; t < p->taps; t += CONV_MRW)
-        for (size_t o = 0; o < ldg; o += CONV_NW)
-            tile_weight_grad(p, t, xp, g + o, ldg, part + t * ldg + o);
+        for (size_t o = 0; o < ldg; o += CONV_NW) {
+            if ((size_t)p->nout - o <= CONV_VL)
+                tile_weight_grad_one(p, t, xp, g + o, ldg, part + t * ldg + o);
+            else
+                tile_weight_grad_full(p, t, xp, g + o, ldg, part + t * ldg + o);
+        }
 }
 
 static void backward_chunk(void *ctx, size_t chunk, int worker)

@@ -82,8 +82,9 @@ void conv2d_backward_naive(const ConvShape *s, float *dx, float *dw, const float
                                 size_t wi = at(co, ci, ky, kx, s->cin, k, k);
                                 dw[wi] += g * input_at(s, x, n, ci, oy, ox, ky, kx);
                                 int iy = oy + ky - s->pad, ix = ox + kx - s->pad;
-                                if (dx && iy >= 0 && iy < s->h && ix >= 0 && ix < s->w)
-                                    dx[at(n, ci, iy, ix, s->cin, s->h, s->w)] += g * w[wi];
+                                if (!dx || iy < 0 || iy >= s->h || ix < 0 || ix >= s->w)
+                                    continue;
+                                dx[at(n, ci, iy, ix, s->cin, s->h, s->w)] += g * w[wi];
                             }
                 }
 }

@@ -363,8 +363,6 @@ void model_backward(Model *m, const float *x, int n, uint64_t key, Pool *pool)
         LayerCtx ctx = context(m, n, true, key, pool, i);
         float *dx = grad_of(m, l->in, i, n);
         float *dx2 = l->kind == LAYER_ADD ? grad_of(m, l->in2, i, n) : NULL;
-        if (l->in2 == l->in)
-            dx2 = dx;
         layer_ops[l->kind].backward(l, dx, dx2, input_of(m, l->in, x), &ctx);
     }
 }

@@ -27,17 +27,6 @@ void relu_backward(size_t n, float *dx, const float *dy, const float *y)
 
 /* --- dropout --------------------------------------------------------------------- */
 
-/* The same function as rng_hash (splitmix64 finaliser), repeated here because a
- * call into rng.c cannot be inlined and would keep the mask loops scalar. The test
- * dropout_mask_matches_keep checks that the two agree. */
-static inline uint64_t mask_hash(uint64_t key, uint64_t counter)
-{
-    uint64_t z = key + (counter + 1) * 0x9E3779B97F4A7C15ULL;
-    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
-    z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
-    return z ^ (z >> 31);
-}
-
 /* An element is kept when the top 32 bits of its hash are >= threshold, which
  * happens with probability 1 - threshold / 2^32 ~= 1 - p. */
 static uint32_t drop_threshold(float p)
@@ -57,7 +46,7 @@ int dropout_keep(uint64_t key, size_t index, float p)
 static inline float mask_factor(uint64_t key, size_t index, uint32_t threshold,
                                 float scale)
 {
-    uint32_t h = (uint32_t)(mask_hash(key, (uint64_t)index) >> 32);
+    uint32_t h = (uint32_t)(rng_hash(key, (uint64_t)index) >> 32);
     return h >= threshold ? scale : 0.0f;
 }
 

@@ -1,5 +1,5 @@
 /* rng.c - PCG32 (O'Neill, 2014: 64-bit LCG state, xorshift-rotate output) and the
- * splitmix64 finaliser as a counter-based hash. */
+ * splitmix64 finaliser (rng_hash, inline in the header) as a counter-based hash. */
 #include <math.h>
 #include "rng.h"
 
@@ -47,12 +47,4 @@ float rng_normal(Rng *r)
     if (u1 < 1e-12f)
         u1 = 1e-12f;
     return sqrtf(-2.0f * logf(u1)) * cosf(RNG_TWO_PI * u2);
-}
-
-uint64_t rng_hash(uint64_t key, uint64_t counter)
-{
-    uint64_t z = key + (counter + 1) * 0x9E3779B97F4A7C15ULL;
-    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
-    z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
-    return z ^ (z >> 31);
 }

@@ -1,10 +1,12 @@
 /* train.c - the training run: data, model, epochs of SGD, evaluation, the CSV log
  * and the misclassified test images. Everything a step needs is allocated before the
  * first epoch. */
+#include <assert.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "checkpoint.h"
 #include "ops.h"
 #include "platform.h"
 #include "report.h"
@@ -49,6 +51,17 @@ typedef struct {
     long step, total_steps;
     int epoch;              /* 1-based, the one running */
     CsvLog log;
+    /* progress within the running epoch, for checkpoints */
+    bool in_epoch;          /* order is shuffled for it */
+    size_t next;            /* its next position in order */
+    int first_epoch;        /* 1, or the one a resumed run continues */
+    Tally resumed;          /* partial tallies of a resumed epoch */
+    char *rows;             /* the log's rows so far ('\n'-terminated) */
+    size_t rows_len, rows_cap;
+    /* a resumed run's checkpoint, until its state is restored */
+    Checkpoint ck;
+    unsigned char *ck_bytes;
+    size_t ck_len;
 } Run;
 
 static int argmax(const float *v, int k)
@@ -112,6 +125,8 @@ static void free_run(Run *r)
 {
     free(r->x), free(r->labels), free(r->logp), free(r->probs);
     free(r->order), free(r->test_idx), free(r->pred), free(r->conf);
+    free(r->rows), free(r->ck_bytes);
+    checkpoint_free(&r->ck);
     model_free(&r->model);
     cifar_free(&r->train);
     cifar_free(&r->test);
@@ -160,17 +175,125 @@ static Status train_batch(Run *r, size_t start, int n, Tally *t, Error *err)
     return STATUS_OK;
 }
 
+/* All parameters finite: a checkpoint never keeps weights that diverged. */
+static bool params_finite(const Model *m)
+{
+    for (size_t i = 0; i < m->param_span; i++)
+        if (!isfinite(m->params.base[i]))
+            return false;
+    return true;
+}
+
+static void checkpoint_path(char *buf, size_t size, const char *dir)
+{
+    snprintf(buf, size, "%s/" CHECKPOINT_FILE, dir);
+}
+
+/* The run's options and state now, pointing into r (nothing allocated). */
+static void checkpoint_of(const Run *r, const Tally *t, Checkpoint *c)
+{
+    const TrainConfig *cfg = r->cfg;
+    memset(c, 0, sizeof *c);
+    snprintf(c->model, sizeof c->model, "%s", cfg->model.name);
+    c->norm = cfg->model.norm;
+    c->groups = cfg->model.groups;
+    c->dropout = cfg->model.dropout;
+    c->batch = cfg->model.batch;
+    c->conv = cfg->model.conv;
+    c->epochs = cfg->epochs;
+    c->lr = cfg->lr;
+    c->sgd = cfg->sgd;
+    c->schedule = cfg->schedule;
+    c->label_smoothing = cfg->label_smoothing;
+    c->augment = cfg->augment;
+    c->tta = cfg->tta;
+    c->seed = cfg->seed;
+    c->limit_train = cfg->limit_train;
+    c->limit_test = cfg->limit_test;
+    snprintf(c->data_dir, sizeof c->data_dir, "%s", cfg->data_dir);
+    c->epochs_done = r->in_epoch ? r->epoch - 1 : r->epoch;
+    c->in_epoch = r->in_epoch;
+    if (r->in_epoch) {
+        c->next = r->next;
+        c->tally_loss = t->loss;
+        c->tally_correct = t->correct;
+        c->tally_count = t->count;
+    }
+    c->step = r->step;
+    c->shuffle = r->shuffle;
+    c->augment_rng = r->augment;
+    c->train_count = r->train.count;
+    c->order = r->order;
+    c->log = r->rows;
+    c->log_len = r->rows_len;
+}
+
+/* Replace out_dir/checkpoint.bin atomically with the state now; t holds the running
+ * epoch's partial tallies (used when r->in_epoch). Weights that are no longer finite
+ * are never saved: the last good checkpoint stays. */
+static Status save_checkpoint(const Run *r, const Tally *t, Error *err)
+{
+    const TrainConfig *cfg = r->cfg;
+    if (!params_finite(&r->model))
+        return error_set(err, STATUS_DIVERGED,
+                         "the weights became NaN or infinite by step %ld (epoch %d): "
+                         "the learning rate (--lr %g) is probably too high; the last "
+                         "checkpoint is kept", r->step, r->epoch, cfg->lr);
+    Checkpoint c;
+    checkpoint_of(r, t, &c);
+    size_t len = checkpoint_encode(NULL, 0, &c, &r->model);
+    unsigned char *buf = len ? malloc(len) : NULL;
+    if (!buf)
+        return error_set(err, STATUS_NOMEM, "out of memory for the checkpoint");
+    size_t written = checkpoint_encode(buf, len, &c, &r->model);
+    assert(written == len);
+    (void)written;
+    char path[TRAIN_PATH_MAX + 32];
+    checkpoint_path(path, sizeof path, cfg->out_dir);
+    Status st = report_write_atomic(path, buf, len, err);
+    free(buf);
+    return st;
+}
+
+/* cfg->stop asked to stop before the next step: save the state there. */
+static Status interrupt(Run *r, const Tally *t, Error *err)
+{
+    const TrainConfig *cfg = r->cfg;
+    if (!cfg->quiet) {
+        fprintf(stderr, "cifar-train: interrupted; saving a checkpoint (interrupt "
+                "again to quit at once)\n");
+        fflush(stderr);
+    }
+    Status st = save_checkpoint(r, t, err);
+    if (st != STATUS_OK)
+        return st;
+    return error_set(err, STATUS_INTERRUPTED, "interrupted in epoch %d after step %ld; "
+                     "the run is saved: continue it with  cifar-train --resume %s",
+                     r->epoch, r->step, cfg->out_dir);
+}
+
+/* The rest of the running epoch from r->next, shuffling first when it starts. Stops
+ * before a step when cfg->stop says so, with a checkpoint of the state there. */
 static Status train_epoch(Run *r, Tally *t, Error *err)
 {
     int batch = r->cfg->model.batch;
-    shuffle(r->order, r->train.count, &r->shuffle);
-    for (size_t start = 0; start < r->train.count; start += (size_t)batch) {
-        size_t left = r->train.count - start;
+    if (!r->in_epoch) {
+        shuffle(r->order, r->train.count, &r->shuffle);
+        r->in_epoch = true;
+        r->next = 0;
+    }
+    while (r->next < r->train.count) {
+        if (r->cfg->stop && r->cfg->stop())
+            return interrupt(r, t, err);
+        size_t left = r->train.count - r->next;
         int n = left < (size_t)batch ? (int)left : batch;
-        Status st = train_batch(r, start, n, t, err);
+        Status st = train_batch(r, r->next, n, t, err);
         if (st != STATUS_OK)
             return st;
+        r->next += (size_t)n;
     }
+    r->in_epoch = false;
+    r->next = 0;
     return STATUS_OK;
 }
 
@@ -222,6 +345,25 @@ static double percent(size_t part, size_t whole)
     return whole ? 100.0 * (double)part / (double)whole : 0.0;
 }
 
+/* Keep a log row for the checkpoints, which restore the log on resume. */
+static Status keep_row(Run *r, const char *line, Error *err)
+{
+    size_t n = strlen(line);
+    if (r->rows_len + n + 2 > r->rows_cap) {
+        size_t cap = 2 * (r->rows_len + n + 2);
+        char *grown = realloc(r->rows, cap);
+        if (!grown)
+            return error_set(err, STATUS_NOMEM, "out of memory for the log");
+        r->rows = grown;
+        r->rows_cap = cap;
+    }
+    memcpy(r->rows + r->rows_len, line, n);
+    r->rows_len += n;
+    r->rows[r->rows_len++] = '\n';
+    r->rows[r->rows_len] = '\0';
+    return STATUS_OK;
+}
+
 static Status log_epoch(Run *r, int epoch, const Tally *tr, const Tally *te,
                         double seconds, Error *err)
 {
@@ -244,7 +386,8 @@ static Status log_epoch(Run *r, int epoch, const Tally *tr, const Tally *te,
                cfg->tta ? " (flip " : "", flip, cfg->tta ? "%)" : "", seconds);
         fflush(stdout);
     }
-    return csvlog_append(&r->log, line, err);
+    Status st = keep_row(r, line, err);
+    return st == STATUS_OK ? csvlog_append(&r->log, line, err) : st;
 }
 
 /* File name of misclassified test image i. */
