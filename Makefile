@@ -17,9 +17,10 @@ EXTRA   ?=
 
 SRC     := $(wildcard src/*.c)
 LIBSRC  := $(filter-out src/main.c,$(SRC))
-TESTSRC := $(wildcard tests/*.c)
+# The fuzzing entry points also replay their corpora in the suite.
+TESTSRC := $(wildcard tests/*.c) tests/fuzz/targets.c
 
-.PHONY: all test sanitize portable run clean
+.PHONY: all test sanitize portable run clean fuzz fuzz-build valgrind
 
 all: cifar-train
 
@@ -42,6 +43,7 @@ $(TST)/run_tests: $(LIBSRC:src/%.c=$(TST)/src/%.o) $(TESTSRC:tests/%.c=$(TST)/te
 
 test: $(TST)/run_tests cifar-train
 	./$(TST)/run_tests
+	sh tests/cli-errors.sh ./cifar-train
 
 # --- sanitizers ----------------------------------------------------------------------
 SAN := build/sanitize
@@ -68,7 +70,33 @@ portable: $(SRC:src/%.c=$(POR)/%.o)
 run: cifar-train
 	sh scripts/run-default
 
-$(REL) $(TST)/src $(TST)/tests $(SAN)/src $(SAN)/tests $(POR):
+# --- fuzzing (clang's libFuzzer): the batch-file parser, the checkpoint decoder and
+# the option parser, each for FUZZ_SECONDS, one at a time, one job. New inputs go to
+# build/fuzz/corpus-*; crashes to build/fuzz/ (copy reproducers to tests/fuzz/crashes
+# and list them in tests/fuzz/corpus.list).
+FUZZ := build/fuzz
+FUZZ_CC ?= clang
+FUZZ_SECONDS ?= 600
+FUZZ_TARGETS := cifar_parse checkpoint_decode cli_parse
+FZFLAGS := -std=c11 -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
+$(FUZZ)/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/targets.c $(LIBSRC) $(wildcard include/*.h) | $(FUZZ)
+	$(FUZZ_CC) $(FZFLAGS) -Iinclude $(filter %.c,$^) -o $@ $(LDLIBS)
+fuzz-build: $(FUZZ_TARGETS:%=$(FUZZ)/fuzz_%)
+fuzz: fuzz-build
+	for t in $(FUZZ_TARGETS); do mkdir -p $(FUZZ)/corpus-$$t && \
+	    ./$(FUZZ)/fuzz_$$t -max_total_time=$(FUZZ_SECONDS) \
+	        -artifact_prefix=$(FUZZ)/ $(FUZZ)/corpus-$$t tests/fuzz/seeds/$$t || exit 1; \
+	done
+
+# --- valgrind: a tiny training run under memcheck, no errors and no leaks -------------
+valgrind: cifar-train
+	sh tests/valgrind.sh ./cifar-train
+
+$(TST)/tests/fuzz/targets.o: | $(TST)/tests/fuzz
+$(SAN)/tests/fuzz/targets.o: | $(SAN)/tests/fuzz
+
+$(REL) $(TST)/src $(TST)/tests $(SAN)/src $(SAN)/tests $(POR) $(FUZZ) \
+$(TST)/tests/fuzz $(SAN)/tests/fuzz:
 	mkdir -p $@
 
 clean:

@@ -1,6 +1,7 @@
-/* font.h - a built-in 5x7 bitmap font (a-z with capitals folded to lower case, 0-9
- * and a few symbols) and the RGB canvas it draws on. A canvas is planar
- * rgb[3][h][w] bytes, the layout ppm_encode takes. Drawing clips at the edges.
+/* font.h - a built-in bitmap font, 5x7 glyphs plus a descender row (a-z with
+ * capitals folded to lower case, 0-9 and a few symbols), and the RGB canvas it
+ * draws on. A canvas is planar rgb[3][h][w] bytes, the layout ppm_encode takes.
+ * Drawing clips at the edges.
  * Exported prefixes: font_, canvas_, FONT_. */
 #ifndef CIFAR_FONT_H
 #define CIFAR_FONT_H
@@ -8,7 +9,8 @@
 #include "status.h"
 
 #define FONT_W 5
-#define FONT_H 7
+/* Seven rows from the top of a capital to the baseline, and one for descenders. */
+#define FONT_H 8
 /* Horizontal distance from one glyph to the next: the glyph and one blank column. */
 #define FONT_ADVANCE (FONT_W + 1)
 

@@ -13,6 +13,8 @@
 #include "pool.h"
 
 #define TRAIN_PATH_MAX 4096
+/* The tool's version, as --version prints it and run.txt records it. */
+#define TRAIN_VERSION "cifar-train 0.1.0"
 
 typedef struct {
     ModelConfig model;

@@ -8,7 +8,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include "cli.h"
+#include "compare.h"
 #include "platform.h"
+#include "summary.h"
 
 #define CLI_DEFAULT_DATA "data/cifar-10-batches-bin"
 #define CLI_MAX_THREADS 256
@@ -96,11 +98,14 @@ static const Option options[] = {
      "use only the first N test images (0: all)"},
     {"force", OPT_ON, AT(train.force), NULL, 0, 0, NULL, 0,
      "start over in a run directory that already has a log"},
+    {"resume", OPT_PATH, AT(resume), "DIR", 0, 0, NULL, 0,
+     "continue the run in DIR from its checkpoint, with its options"},
     {"quiet", OPT_ON, AT(train.quiet), NULL, 0, 0, NULL, 0, "no per-epoch lines"},
     {"help", OPT_ACTION, CLI_HELP, NULL, 0, 0, NULL, 0, "this help"},
     {"version", OPT_ACTION, CLI_VERSION, NULL, 0, 0, NULL, 0, "the version"},
 };
 #define NOPTIONS (sizeof options / sizeof options[0])
+_Static_assert(NOPTIONS <= CLI_MAX_OPTIONS, "raise CLI_MAX_OPTIONS");
 
 static void defaults(CliCommand *cmd)
 {
@@ -269,6 +274,7 @@ static Status parse_one(CliCommand *cmd, int argc, char **argv, int *i, Error *e
     if (!o)
         return error_set(err, STATUS_USAGE, "unknown option '--%.*s' (see --help)",
                          (int)len, name);
+    cmd->given[o - options] = true;
     if (!takes_value(o)) {
         if (eq)
             return error_set(err, STATUS_USAGE, "--%s takes no value", o->name);
@@ -295,12 +301,45 @@ static void resolve_dirs(CliCommand *cmd, const char *env_data)
                  model_norm_names[t->model.norm]);
 }
 
+/* cifar-train compare DIR... [--svg FILE]: directories are every argument that is
+ * not an option or its value. */
+static Status parse_compare(CliCommand *cmd, int argc, char **argv, Error *err)
+{
+    cmd->action = CLI_COMPARE;
+    cmd->compare_svg = "compare.svg";
+    char **dirs = argv + 2;   /* compacted in place: argv outlives the command */
+    for (int i = 2; i < argc; i++) {
+        const char *a = argv[i];
+        if (strcmp(a, "--help") == 0)
+            cmd->action = CLI_HELP;
+        else if (strcmp(a, "--svg") == 0 && i + 1 < argc)
+            cmd->compare_svg = argv[++i];
+        else if (strncmp(a, "--svg=", 6) == 0 && a[6] != '\0')
+            cmd->compare_svg = a + 6;
+        else if (strncmp(a, "--", 2) == 0)
+            return error_set(err, STATUS_USAGE, "compare: unknown option or missing "
+                             "value '%s' (usage: cifar-train compare DIR... "
+                             "[--svg FILE])", a);
+        else
+            dirs[cmd->ncompare++] = argv[i];
+    }
+    cmd->compare_dirs = (const char *const *)dirs;
+    if (cmd->ncompare == 0 && cmd->action == CLI_COMPARE)
+        return error_set(err, STATUS_USAGE, "compare needs at least one run directory "
+                         "(usage: cifar-train compare DIR... [--svg FILE])");
+    return STATUS_OK;
+}
+
 Status cli_parse(CliCommand *cmd, int argc, char **argv, const char *env_data,
                  Error *err)
 {
     defaults(cmd);
     int first = 1;
-    if (argc > 1 && strcmp(argv[1], "train") == 0)
+    if (argc > 1 && strcmp(argv[1], "compare") == 0)
+        return parse_compare(cmd, argc, argv, err);
+    if (argc > 1 && strcmp(argv[1], "summary") == 0)
+        cmd->action = CLI_SUMMARY;
+    if (argc > 1 && (strcmp(argv[1], "train") == 0 || cmd->action == CLI_SUMMARY))
         first = 2;
     for (int i = first; i < argc; i++) {
         Status st = parse_one(cmd, argc, argv, &i, err);
@@ -308,7 +347,61 @@ Status cli_parse(CliCommand *cmd, int argc, char **argv, const char *env_data,
             return st;
     }
     cmd->train.model.threads = cmd->threads;
+    if (cmd->resume[0] && cmd->train.force)
+        return error_set(err, STATUS_USAGE, "--force starts a run over and --resume "
+                         "continues it: give one");
+    if (cmd->resume[0] && cmd->given[find_option("out", 3) - options] &&
+        strcmp(cmd->train.out_dir, cmd->resume) != 0)
+        return error_set(err, STATUS_USAGE, "--out %s and --resume %s name different "
+                         "run directories", cmd->train.out_dir, cmd->resume);
     resolve_dirs(cmd, env_data);
+    return STATUS_OK;
+}
+
+/* --- resume --------------------------------------------------------------------- */
+
+/* Bytes of an option's value in CliCommand; 0 for actions. */
+static size_t value_size(OptKind kind)
+{
+    switch (kind) {
+    case OPT_INT:
+    case OPT_CHOICE:
+        return sizeof(int);
+    case OPT_SIZE:
+        return sizeof(size_t);
+    case OPT_REAL:
+        return sizeof(double);
+    case OPT_FLOAT:
+        return sizeof(float);
+    case OPT_U64:
+        return sizeof(uint64_t);
+    case OPT_PATH:
+        return TRAIN_PATH_MAX;
+    case OPT_MODEL:
+        return sizeof(const char *);
+    case OPT_ON:
+    case OPT_OFF:
+        return sizeof(bool);
+    default:
+        return 0;
+    }
+}
+
+/* The checkpoint's options with the given ones laid over them, into *out. */
+static Status resume_command(const CliCommand *cmd, CliCommand *out, Error *err)
+{
+    *out = *cmd;
+    Status st = train_resume_config(cmd->resume, &out->train, err);
+    if (st != STATUS_OK)
+        return st;
+    for (size_t i = 0; i < NOPTIONS; i++) {
+        size_t size = value_size(options[i].kind);
+        if (cmd->given[i] && size > 0)
+            memcpy((char *)out + options[i].offset,
+                   (const char *)cmd + options[i].offset, size);
+    }
+    out->train.model.threads = cmd->threads;
+    out->train.stop = cmd->train.stop;
     return STATUS_OK;
 }
 
@@ -353,7 +446,9 @@ static void print_help(void)
 {
     CliCommand d;
     defaults(&d);
-    printf("usage: cifar-train [train] [options]\n\n"
+    printf("usage: cifar-train [train] [options]\n"
+           "       cifar-train summary [--model NAME --norm N --groups G --batch N]\n"
+           "       cifar-train compare DIR... [--svg FILE]\n\n"
            "Trains a small convolutional network on CIFAR-10 and writes, in the run\n"
            "directory, log.csv (one row per epoch) and misclassified/ (the test\n"
            "images it got wrong, as PPM, with index.csv).\n\noptions:\n");
@@ -386,7 +481,21 @@ Status cli_execute(const CliCommand *cmd, Pool *pool, Error *err)
     case CLI_VERSION:
         printf("%s\n", CLI_VERSION_STRING);
         return STATUS_OK;
+    case CLI_COMPARE:
+        return compare_main(cmd->compare_dirs, cmd->ncompare, cmd->compare_svg, err);
+    case CLI_SUMMARY:
+        return summary_main(&cmd->train.model, err);
     default:
-        return train_run(&cmd->train, pool, err);
+        break;
     }
+    if (!cmd->resume[0])
+        return train_run(&cmd->train, pool, err);
+    CliCommand *resumed = malloc(sizeof *resumed);
+    if (!resumed)
+        return error_set(err, STATUS_NOMEM, "out of memory");
+    Status st = resume_command(cmd, resumed, err);
+    if (st == STATUS_OK)
+        st = train_run(&resumed->train, pool, err);
+    free(resumed);
+    return st;
 }

@@ -142,10 +142,10 @@ typedef struct {
 
 /* The first is the default. */
 static const ModelDef model_defs[] = {
-    {"s8", "the origin's net: 11 convs, two skip-adds, 49,136 parameters", build_s8,
-     S8_DROPOUT},
     {"r6", "6 convs at 32/16/8 pixels, two skip-adds, 49,648 parameters, half of "
            "s8's compute", build_r6, 0.0f},
+    {"s8", "the origin's net: 11 convs, two skip-adds, 49,136 parameters", build_s8,
+     S8_DROPOUT},
     {"tiny", "4 convs, one skip-add, 3,912 parameters: for tests and smoke runs",
      build_tiny, 0.0f},
 };

@@ -14,6 +14,7 @@
 #define LEGEND_MAX_CHARS 32 /* longer labels are shortened with "..." */
 #define TICK_TARGET 5
 #define DOT_MAX_POINTS 40   /* series with more points get no dots */
+#define INSET 8             /* data stay this far inside the frame, off its lines */
 
 static const char *const palette[PLOT_COLOURS] = {
     "#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd",
@@ -53,12 +54,12 @@ typedef struct {
 
 static double px(const Frame *f, double x)
 {
-    return f->left + (x - f->xlo) / (f->xhi - f->xlo) * f->w;
+    return f->left + INSET + (x - f->xlo) / (f->xhi - f->xlo) * (f->w - 2 * INSET);
 }
 
 static double py(const Frame *f, double y)
 {
-    return f->top + f->h - (y - f->ylo) / (f->yhi - f->ylo) * f->h;
+    return f->top + f->h - INSET - (y - f->ylo) / (f->yhi - f->ylo) * (f->h - 2 * INSET);
 }
 
 static int decimals(double step)

@@ -12,6 +12,9 @@ static const TestCase *const suites[] = {
 #else
     tensor_tests, conv_tests, norm_tests, ops_tests, cifar_tests,
     report_tests, layer_tests, model_tests, train_tests, cli_tests,
+    plot_tests, font_tests, confusion_tests, compare_tests, summary_tests,
+    progress_tests,
+    checkpoint_tests,
 #endif
 };
 

@@ -48,6 +48,10 @@ float *test_fixture_read(const char *file, const char *name, size_t *count,
  * runner is started there by make). */
 #define TEST_FIXTURE(name) "tests/fixtures/" name
 
+/* 1 if text is well-formed XML (one root, balanced tags, quoted attributes, known
+ * entities); else 0 with the reason in why (tests/xmlcheck.c). */
+int test_xml_wellformed(const char *text, char *why, size_t cap);
+
 /* A fresh directory under the system temp dir for a test's files, or NULL. */
 const char *test_tmpdir(void);
 
@@ -61,5 +65,12 @@ extern const TestCase layer_tests[];
 extern const TestCase model_tests[];
 extern const TestCase train_tests[];
 extern const TestCase cli_tests[];
+extern const TestCase plot_tests[];
+extern const TestCase font_tests[];
+extern const TestCase confusion_tests[];
+extern const TestCase compare_tests[];
+extern const TestCase summary_tests[];
+extern const TestCase progress_tests[];
+extern const TestCase checkpoint_tests[];
 
 #endif

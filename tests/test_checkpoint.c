@@ -1,0 +1,557 @@
+/* test_checkpoint.c - the checkpoint format in memory (round trip, golden CRC, every
+ * way a file can be wrong), resume end to end on synthetic data (stopped after an
+ * epoch, stopped mid-epoch, extended with --epochs: bitwise the uninterrupted run),
+ * refusals that leave the run directory untouched, divergence keeping the last good
+ * checkpoint, and the replay of the fuzzers' corpora. */
+#include <stdlib.h>
+#include <string.h>
+#include "checkpoint.h"
+#include "report.h"
+#include "test.h"
+#include "train.h"
+
+#define SYN_TRAIN 200
+#define SYN_TEST 100
+#define SYN_BATCH 32
+/* ceil(SYN_TRAIN / SYN_BATCH) */
+#define SYN_STEPS_PER_EPOCH 7
+
+/* --- helpers ------------------------------------------------------------------------ */
+
+static unsigned char *read_all(const char *path, size_t *len)
+{
+    unsigned char *bytes = NULL;
+    Error err;
+    if (checkpoint_read_file(path, &bytes, len, &err) != STATUS_OK)
+        return NULL;
+    return bytes;
+}
+
+/* Colour classes as in test_train.c: each label a distinct colour plus noise. */
+static int write_synthetic(const char *dir, const char *file, int count, uint64_t seed)
+{
+    Rng rng;
+    rng_seed(&rng, seed, RNG_STREAM_TEST);
+    size_t len = (size_t)count * CIFAR_RECORD_BYTES;
+    unsigned char *buf = malloc(len);
+    CHECK(buf != NULL);
+    for (int i = 0; i < count; i++) {
+        unsigned char *rec = buf + (size_t)i * CIFAR_RECORD_BYTES;
+        int label = (int)rng_below(&rng, CIFAR_CLASSES);
+        rec[0] = (unsigned char)label;
+        for (int c = 0; c < CIFAR_CHANNELS; c++) {
+            int level = ((label >> c) & 1) ? 190 : 60;
+            level += label >= 8 ? 40 : (label & 4 ? -20 : 0);
+            for (int p = 0; p < CIFAR_PLANE_BYTES; p++)
+                rec[1 + c * CIFAR_PLANE_BYTES + p] =
+                    (unsigned char)(level + (int)rng_below(&rng, 41) - 20);
+        }
+    }
+    char path[512];
+    snprintf(path, sizeof path, "%s/%s", dir, file);
+    Error err;
+    Status st = report_write_atomic(path, buf, len, &err);
+    free(buf);
+    CHECK(st == STATUS_OK);
+    return 0;
+}
+
+static const char *synthetic_dir(void)
+{
+    static char dir[256];
+    if (dir[0])
+        return dir;
+    const char *t = test_tmpdir();
+    if (!t)
+        return NULL;
+    snprintf(dir, sizeof dir, "%s", t);
+    if (write_synthetic(dir, "data_batch_1.bin", SYN_TRAIN, 11) ||
+        write_synthetic(dir, "test_batch.bin", SYN_TEST, 12))
+        return NULL;
+    return dir;
+}
+
+static void config(TrainConfig *cfg, const char *name)
+{
+    const char *data = synthetic_dir();
+    train_defaults(cfg);
+    cfg->model.name = "tiny";
+    cfg->model.batch = SYN_BATCH;
+    cfg->epochs = 4;
+    cfg->lr = 0.05;
+    cfg->schedule = SCHEDULE_ONECYCLE;
+    cfg->tta = true;
+    cfg->augment.cutout = 8;
+    cfg->quiet = true;
+    snprintf(cfg->data_dir, sizeof cfg->data_dir, "%s", data ? data : "");
+    snprintf(cfg->out_dir, sizeof cfg->out_dir, "%s/%s", data ? data : "", name);
+}
+
+/* Stop hook: stops at the stop_at-th poll (1-based; 0 never). */
+static long polls, stop_at;
+
+static bool stop_hook(void)
+{
+    return stop_at > 0 && ++polls >= stop_at;
+}
+
+static Status run_with(TrainConfig *cfg, int threads, Error *err)
+{
+    Pool *pool = NULL;
+    Status st = pool_create(&pool, threads, err);
+    cfg->model.threads = threads;
+    if (st == STATUS_OK)
+        st = train_run(cfg, pool, err);
+    pool_destroy(pool);
+    return st;
+}
+
+static int run_ok(TrainConfig *cfg, int threads)
+{
+    Error err;
+    Status st = run_with(cfg, threads, &err);
+    if (st != STATUS_OK)
+        fprintf(stderr, "  %s\n", err.msg);
+    CHECK(st == STATUS_OK);
+    return 0;
+}
+
+/* The log with its seconds column (the 9th) removed, malloc'd. */
+static char *log_without_seconds(const char *dir)
+{
+    char path[600];
+    snprintf(path, sizeof path, "%s/log.csv", dir);
+    size_t len;
+    unsigned char *bytes = read_all(path, &len);
+    if (!bytes)
+        return NULL;
+    char *out = malloc(len + 1);
+    size_t n = 0;
+    int field = 0;
+    for (size_t i = 0; out && i < len; i++) {
+        char ch = (char)bytes[i];
+        if (ch == '\n')
+            field = 0;
+        else if (ch == ',')
+            field++;
+        if (field != 8 || ch == ',')
+            out[n++] = ch;
+    }
+    if (out)
+        out[n] = '\0';
+    free(bytes);
+    return out;
+}
+
+/* Whether two run directories end with the same log (less seconds) and the same
+ * tensors, bit for bit. */
+static int same_runs(const char *a, const char *b)
+{
+    char *la = log_without_seconds(a), *lb = log_without_seconds(b);
+    CHECK(la && lb);
+    int same_log = strcmp(la, lb) == 0;
+    if (!same_log)
+        fprintf(stderr, "  logs differ:\n%s---\n%s", la, lb);
+    free(la), free(lb);
+    CHECK(same_log);
+    char pa[600], pb[600];
+    snprintf(pa, sizeof pa, "%s/" CHECKPOINT_FILE, a);
+    snprintf(pb, sizeof pb, "%s/" CHECKPOINT_FILE, b);
+    size_t na, nb;
+    unsigned char *ba = read_all(pa, &na), *bb = read_all(pb, &nb);
+    CHECK(ba && bb);
+    Checkpoint ca, cb;
+    Error err;
+    CHECK(checkpoint_decode(&ca, ba, na, pa, &err) == STATUS_OK);
+    CHECK(checkpoint_decode(&cb, bb, nb, pb, &err) == STATUS_OK);
+    int same = na - ca.tensors_at == nb - cb.tensors_at &&
+               memcmp(ba + ca.tensors_at, bb + cb.tensors_at, na - ca.tensors_at - 4) == 0 &&
+               ca.step == cb.step && ca.epochs_done == cb.epochs_done &&
+               ca.shuffle.state == cb.shuffle.state &&
+               ca.augment_rng.state == cb.augment_rng.state &&
+               memcmp(ca.order, cb.order, ca.train_count * sizeof *ca.order) == 0;
+    checkpoint_free(&ca), checkpoint_free(&cb);
+    free(ba), free(bb);
+    CHECK(same);
+    return 0;
+}
+
+/* --- the format in memory ------------------------------------------------------------ */
+
+static int test_checkpoint_crc32(void)
+{
+    /* The standard check value of CRC-32/ISO-HDLC. */
+    CHECK(checkpoint_crc32("123456789", 9) == 0xCBF43926u);
+    CHECK(checkpoint_crc32("", 0) == 0u);
+    return 0;
+}
+
+/* A tiny gn model with recognisable tensors and a checkpoint describing it. */
+typedef struct {
+    Model m;
+    Checkpoint c;
+    size_t order[5];
+    unsigned char *bytes;
+    size_t len;
+} Sample;
+
+static int make_sample(Sample *s, NormKind norm)
+{
+    memset(s, 0, sizeof *s);
+    ModelConfig mc = {.name = "tiny", .norm = norm, .groups = 4, .dropout = -1.0f,
+                      .batch = 2, .threads = 1, .conv = CONV_BLOCKED};
+    Error err;
+    CHECK(model_build(&s->m, &mc, &err) == STATUS_OK);
+    model_init(&s->m, 7);
+    for (size_t i = 0; i < s->m.param_span; i++)
+        s->m.moms.base[i] = (float)i * 0.25f - 3.0f;
+    for (size_t i = 0; i < s->m.nstats; i++)
+        s->m.stats.base[i] = 1.0f + (float)i;
+    Checkpoint *c = &s->c;
+    snprintf(c->model, sizeof c->model, "tiny");
+    c->norm = norm, c->groups = 4, c->dropout = -1.0f, c->batch = 2;
+    c->conv = CONV_BLOCKED, c->epochs = 3, c->lr = 0.125, c->sgd.momentum = 0.9f;
+    c->schedule = SCHEDULE_STEP, c->augment = (CifarAugment){4, true, 0}, c->seed = 42;
+    snprintf(c->data_dir, sizeof c->data_dir, "some/data");
+    c->epochs_done = 1, c->in_epoch = true, c->next = 2, c->step = 4;
+    c->tally_loss = 4.5, c->tally_correct = 1, c->tally_count = 2;
+    rng_seed(&c->shuffle, 42, RNG_STREAM_SHUFFLE);
+    rng_seed(&c->augment_rng, 42, RNG_STREAM_AUGMENT);
+    size_t order[5] = {3, 0, 4, 1, 2};
+    memcpy(s->order, order, sizeof order);
+    c->train_count = 5, c->order = s->order;
+    c->log = "1,gn,42,0.1,2.3,10.00,2.3,10.00,0.1,tiny,\n";
+    c->log_len = strlen(c->log);
+    s->len = checkpoint_encode(NULL, 0, c, &s->m);
+    CHECK(s->len > 0);
+    s->bytes = malloc(s->len);
+    CHECK(s->bytes && checkpoint_encode(s->bytes, s->len, c, &s->m) == s->len);
+    return 0;
+}
+
+static void free_sample(Sample *s)
+{
+    model_free(&s->m);
+    free(s->bytes);
+}
+
+static int test_checkpoint_round_trip(void)
+{
+    Sample s;
+    CHECK(make_sample(&s, NORM_BN) == 0);
+    CHECK(checkpoint_encode(s.bytes, s.len - 1, &s.c, &s.m) == 0);   /* too small */
+    Checkpoint d;
+    Error err;
+    CHECK(checkpoint_decode(&d, s.bytes, s.len, "ck", &err) == STATUS_OK);
+    CHECK(strcmp(d.model, "tiny") == 0 && d.norm == NORM_BN && d.lr == 0.125);
+    CHECK(d.schedule == SCHEDULE_STEP && d.augment.flip && d.seed == 42);
+    CHECK(strcmp(d.data_dir, "some/data") == 0 && d.epochs_done == 1 && d.in_epoch);
+    CHECK(d.next == 2 && d.step == 4 && d.tally_loss == 4.5 && d.tally_count == 2);
+    CHECK(d.shuffle.state == s.c.shuffle.state && d.augment_rng.inc == s.c.augment_rng.inc);
+    CHECK(d.train_count == 5 && memcmp(d.order, s.order, sizeof s.order) == 0);
+    CHECK(d.log_len == s.c.log_len && strcmp(d.log, s.c.log) == 0);
+    /* Into a fresh model of another batch size: the same tensors bit for bit. */
+    Model m2;
+    ModelConfig mc = {.name = "tiny", .norm = NORM_BN, .groups = 4, .dropout = -1.0f,
+                      .batch = 5, .threads = 2, .conv = CONV_BLOCKED};
+    CHECK(model_build(&m2, &mc, &err) == STATUS_OK);
+    CHECK(checkpoint_restore(&d, s.bytes, s.len, &m2, "ck", &err) == STATUS_OK);
+    size_t span = s.m.param_span * sizeof(float);
+    CHECK(memcmp(m2.params.base, s.m.params.base, span) == 0);
+    CHECK(memcmp(m2.moms.base, s.m.moms.base, span) == 0);
+    CHECK(memcmp(m2.stats.base, s.m.stats.base, s.m.nstats * sizeof(float)) == 0);
+    /* Encoding what was decoded gives the same bytes. */
+    unsigned char *again = malloc(s.len);
+    CHECK(again && checkpoint_encode(again, s.len, &d, &m2) == s.len);
+    CHECK(memcmp(again, s.bytes, s.len) == 0);
+    free(again);
+    checkpoint_free(&d);
+    model_free(&m2);
+    free_sample(&s);
+    return 0;
+}
+
+/* Recompute the length field and the CRC after editing bytes. */
+static void reseal(unsigned char *b, size_t len)
+{
+    for (int i = 0; i < 8; i++)
+        b[12 + i] = (unsigned char)((uint64_t)len >> (8 * i));
+    uint32_t crc = checkpoint_crc32(b, len - 4);
+    for (int i = 0; i < 4; i++)
+        b[len - 4 + (size_t)i] = (unsigned char)(crc >> (8 * i));
+}
+
+static int expect_refused(const unsigned char *b, size_t len, const char *want)
+{
+    Checkpoint d;
+    Error err = {STATUS_OK, ""};
+    Status st = checkpoint_decode(&d, b, len, "ck", &err);
+    if (st != STATUS_DATA || !strstr(err.msg, want))
+        fprintf(stderr, "  len %zu: status %d '%s', want '%s'\n", len, (int)st, err.msg,
+                want);
+    CHECK(st == STATUS_DATA && strstr(err.msg, want));
+    CHECK(d.order == NULL && d.log == NULL);
+    return 0;
+}
+
+static int test_checkpoint_refuses_bad_bytes(void)
+{
+    Sample s;
+    CHECK(make_sample(&s, NORM_GN) == 0);
+    unsigned char *b = malloc(s.len + 1);
+    CHECK(b != NULL);
+    /* Every short prefix, and a sample of longer ones. */
+    for (size_t len = 0; len < s.len; len += len < 64 ? 1 : 97) {
+        memcpy(b, s.bytes, len);
+        CHECK(expect_refused(b, len, "truncated") == 0);
+    }
+    memcpy(b, s.bytes, s.len);
+    b[s.len] = 0;
+    CHECK(expect_refused(b, s.len + 1, "header says") == 0);
+    /* A flipped bit anywhere after the header is caught by the CRC. */
+    for (size_t i = 20; i < s.len; i += 131) {
+        memcpy(b, s.bytes, s.len);
+        b[i] ^= 0x10;
+        CHECK(expect_refused(b, s.len, "CRC") == 0);
+    }
+    memcpy(b, s.bytes, s.len);
+    b[0] = 'X';
+    CHECK(expect_refused(b, s.len, "not a cifar-train checkpoint") == 0);
+    memcpy(b, s.bytes, s.len);
+    b[8] = 2;
+    CHECK(expect_refused(b, s.len, "format version 2") == 0);
+    /* Valid CRC but bad contents: a model this build lacks, a broken order. */
+    memcpy(b, s.bytes, s.len);
+    b[21] = 'X';   /* first letter of the model name */
+    reseal(b, s.len);
+    CHECK(expect_refused(b, s.len, "model 'Xiny'") == 0);
+    Checkpoint bad = s.c;
+    size_t dup[5] = {3, 0, 4, 1, 1};
+    bad.order = dup;
+    CHECK(checkpoint_encode(b, s.len, &bad, &s.m) == s.len);
+    CHECK(expect_refused(b, s.len, "not a permutation") == 0);
+    bad = s.c;
+    bad.step = 5;
+    CHECK(checkpoint_encode(b, s.len, &bad, &s.m) == s.len);
+    CHECK(expect_refused(b, s.len, "step count") == 0);
+    bad = s.c;
+    bad.lr = -1.0;
+    CHECK(checkpoint_encode(b, s.len, &bad, &s.m) == s.len);
+    CHECK(expect_refused(b, s.len, "out of range") == 0);
+    free(b);
+    free_sample(&s);
+    return 0;
+}
+
+/* A gn checkpoint does not go into a bn model, and the model is left alone. */
+static int test_checkpoint_refuses_other_model(void)
+{
+    Sample gn, bn;
+    CHECK(make_sample(&gn, NORM_GN) == 0 && make_sample(&bn, NORM_BN) == 0);
+    Checkpoint d;
+    Error err;
+    CHECK(checkpoint_decode(&d, gn.bytes, gn.len, "ck", &err) == STATUS_OK);
+    float before = bn.m.params.base[0];
+    CHECK(checkpoint_restore(&d, gn.bytes, gn.len, &bn.m, "ck", &err) == STATUS_DATA);
+    CHECK(strstr(err.msg, "another model or norm") != NULL);
+    CHECK(bn.m.params.base[0] == before);
+    checkpoint_free(&d);
+    free_sample(&gn), free_sample(&bn);
+    return 0;
+}
+
+/* --- resume end to end ---------------------------------------------------------------- */
+
+/* Stopped before the poll-th step, then resumed: the same end as one run of 4 epochs.
+ * poll 2 * steps + 1 stops right after epoch 2; others stop mid-epoch. */
+static int resume_matches(const char *name, long poll, int threads)
+{
+    TrainConfig whole, part, resumed;
+    char whole_name[64];
+    snprintf(whole_name, sizeof whole_name, "%s-whole", name);
+    config(&whole, whole_name);
+    CHECK(run_ok(&whole, 1) == 0);
+    config(&part, name);
+    part.stop = stop_hook;
+    polls = 0, stop_at = poll;
+    Error err;
+    Status st = run_with(&part, threads, &err);
+    stop_at = 0;
+    CHECK(st == STATUS_INTERRUPTED && strstr(err.msg, "--resume") != NULL);
+    CHECK(train_resume_config(part.out_dir, &resumed, &err) == STATUS_OK);
+    resumed.quiet = true;
+    CHECK(run_ok(&resumed, threads) == 0);
+    return same_runs(whole.out_dir, part.out_dir);
+}
+
+static int test_checkpoint_resume_after_epoch(void)
+{
+    return resume_matches("resume-epoch", 2 * SYN_STEPS_PER_EPOCH + 1, 1);
+}
+
+static int test_checkpoint_resume_mid_epoch(void)
+{
+    return resume_matches("resume-mid", SYN_STEPS_PER_EPOCH + 3, 2);
+}
+
+/* --epochs 2, then resumed with --epochs 4 (constant schedule): as one 4-epoch run. */
+static int test_checkpoint_resume_extends(void)
+{
+    TrainConfig whole, part, resumed;
+    config(&whole, "extend-whole");
+    whole.schedule = SCHEDULE_CONSTANT;
+    CHECK(run_ok(&whole, 1) == 0);
+    config(&part, "extend");
+    part.schedule = SCHEDULE_CONSTANT;
+    part.epochs = 2;
+    CHECK(run_ok(&part, 1) == 0);
+    Error err;
+    CHECK(train_resume_config(part.out_dir, &resumed, &err) == STATUS_OK);
+    CHECK(resumed.epochs == 2);
+    /* Finished: resuming without more epochs is refused. */
+    CHECK(run_with(&resumed, 1, &err) == STATUS_USAGE && strstr(err.msg, "finished"));
+    resumed.epochs = 4;
+    CHECK(run_ok(&resumed, 1) == 0);
+    return same_runs(whole.out_dir, part.out_dir);
+}
+
+/* A refused resume changes nothing in the run directory. */
+static int test_checkpoint_resume_refusals(void)
+{
+    TrainConfig cfg, again;
+    config(&cfg, "refuse");
+    cfg.epochs = 1;
+    CHECK(run_ok(&cfg, 1) == 0);
+    char log[TRAIN_PATH_MAX + 16], ck[TRAIN_PATH_MAX + 32];
+    snprintf(log, sizeof log, "%s/log.csv", cfg.out_dir);
+    snprintf(ck, sizeof ck, "%s/" CHECKPOINT_FILE, cfg.out_dir);
+    size_t log_len, ck_len;
+    unsigned char *log0 = read_all(log, &log_len), *ck0 = read_all(ck, &ck_len);
+    CHECK(log0 && ck0);
+    Error err;
+    CHECK(train_resume_config(cfg.out_dir, &again, &err) == STATUS_OK);
+    again.epochs = 3;
+    again.model.norm = NORM_GN;   /* as --norm gn on the command line */
+    CHECK(run_with(&again, 1, &err) == STATUS_USAGE && strstr(err.msg, "--norm"));
+    again.model.norm = NORM_BN;
+    again.lr = 0.5;
+    CHECK(run_with(&again, 1, &err) == STATUS_USAGE && strstr(err.msg, "--lr"));
+    again.lr = cfg.lr;
+    again.limit_train = SYN_TRAIN / 2;
+    CHECK(run_with(&again, 1, &err) == STATUS_USAGE && strstr(err.msg, "limit-train"));
+    /* Truncated and corrupt checkpoints. */
+    CHECK(report_write_atomic(ck, ck0, ck_len / 2, &err) == STATUS_OK);
+    CHECK(train_resume_config(cfg.out_dir, &again, &err) == STATUS_DATA);
+    CHECK(strstr(err.msg, "truncated") != NULL);
+    unsigned char *bad = malloc(ck_len);
+    CHECK(bad != NULL);
+    memcpy(bad, ck0, ck_len);
+    bad[ck_len / 2] ^= 1;
+    CHECK(report_write_atomic(ck, bad, ck_len, &err) == STATUS_OK);
+    free(bad);
+    again.limit_train = cfg.limit_train;
+    CHECK(run_with(&again, 1, &err) == STATUS_DATA && strstr(err.msg, "corrupt"));
+    size_t len;
+    unsigned char *log1 = read_all(log, &len);
+    CHECK(log1 && len == log_len && memcmp(log1, log0, len) == 0);
+    free(log1);
+    /* No checkpoint at all. */
+    CHECK(remove(ck) == 0);
+    CHECK(train_resume_config(cfg.out_dir, &again, &err) == STATUS_IO);
+    CHECK(strstr(err.msg, CHECKPOINT_FILE) != NULL);
+    free(log0), free(ck0);
+    return 0;
+}
+
+/* A run that diverges keeps the checkpoint of its last good epoch. The good run's
+ * checkpoint gets a learning rate that must diverge, then is resumed. */
+static int test_checkpoint_divergence_keeps_last(void)
+{
+    TrainConfig cfg, again;
+    config(&cfg, "diverge");
+    cfg.epochs = 1;
+    cfg.schedule = SCHEDULE_CONSTANT;
+    CHECK(run_ok(&cfg, 1) == 0);
+    char ck[TRAIN_PATH_MAX + 32];
+    snprintf(ck, sizeof ck, "%s/" CHECKPOINT_FILE, cfg.out_dir);
+    size_t len;
+    unsigned char *bytes = read_all(ck, &len);
+    Checkpoint c;
+    Error err;
+    CHECK(bytes && checkpoint_decode(&c, bytes, len, ck, &err) == STATUS_OK);
+    Model m;
+    ModelConfig mc = cfg.model;
+    CHECK(model_build(&m, &mc, &err) == STATUS_OK);
+    CHECK(checkpoint_restore(&c, bytes, len, &m, ck, &err) == STATUS_OK);
+    c.lr = 100.0;   /* far past what any net here survives */
+    size_t n = checkpoint_encode(NULL, 0, &c, &m);
+    unsigned char *hot = malloc(n);
+    CHECK(hot && checkpoint_encode(hot, n, &c, &m) == n);
+    CHECK(report_write_atomic(ck, hot, n, &err) == STATUS_OK);
+    CHECK(train_resume_config(cfg.out_dir, &again, &err) == STATUS_OK);
+    again.epochs = 4;
+    Status st = run_with(&again, 1, &err);
+    if (st != STATUS_DIVERGED)
+        fprintf(stderr, "  status %d: %s\n", (int)st, err.msg);
+    CHECK(st == STATUS_DIVERGED && strstr(err.msg, "epoch") && strstr(err.msg, "--lr"));
+    size_t after_len;
+    unsigned char *after = read_all(ck, &after_len);
+    CHECK(after && after_len == n && memcmp(after, hot, n) == 0);
+    free(after), free(hot), free(bytes);
+    checkpoint_free(&c);
+    model_free(&m);
+    return 0;
+}
+
+/* --- fuzz corpora ---------------------------------------------------------------------- */
+
+int fuzz_cifar_parse(const unsigned char *data, size_t len);
+int fuzz_checkpoint_decode(const unsigned char *data, size_t len);
+int fuzz_cli_parse(const unsigned char *data, size_t len);
+
+/* Every file in tests/fuzz/corpus.list ("target path" per line) through its target:
+ * seeds and crash reproducers alike must run cleanly (ASan in make sanitize). */
+static int test_fuzz_corpus_replay(void)
+{
+    FILE *list = fopen("tests/fuzz/corpus.list", "r");
+    CHECK(list != NULL);
+    char line[512], target[64], path[400];
+    int files = 0;
+    while (fgets(line, sizeof line, list)) {
+        if (line[0] == '#' || sscanf(line, "%63s %399s", target, path) != 2)
+            continue;
+        size_t len = 0;
+        unsigned char *bytes = NULL;
+        Error err;
+        Status st = checkpoint_read_file(path, &bytes, &len, &err);
+        if (st != STATUS_OK)
+            fprintf(stderr, "  %s\n", err.msg);
+        CHECK(st == STATUS_OK);
+        int rc = strcmp(target, "cifar_parse") == 0        ? fuzz_cifar_parse(bytes, len)
+                 : strcmp(target, "checkpoint_decode") == 0 ? fuzz_checkpoint_decode(bytes, len)
+                 : strcmp(target, "cli_parse") == 0         ? fuzz_cli_parse(bytes, len)
+                                                            : -1;
+        free(bytes);
+        if (rc != 0)
+            fprintf(stderr, "  %s %s: %d\n", target, path, rc);
+        CHECK(rc == 0);
+        files++;
+    }
+    fclose(list);
+    CHECK(files >= 3);
+    return 0;
+}
+
+const TestCase checkpoint_tests[] = {
+    {"checkpoint_crc32", test_checkpoint_crc32},
+    {"checkpoint_round_trip", test_checkpoint_round_trip},
+    {"checkpoint_refuses_bad_bytes", test_checkpoint_refuses_bad_bytes},
+    {"checkpoint_refuses_other_model", test_checkpoint_refuses_other_model},
+    {"checkpoint_resume_after_epoch", test_checkpoint_resume_after_epoch},
+    {"checkpoint_resume_mid_epoch", test_checkpoint_resume_mid_epoch},
+    {"checkpoint_resume_extends", test_checkpoint_resume_extends},
+    {"checkpoint_resume_refusals", test_checkpoint_resume_refusals},
+    {"checkpoint_divergence_keeps_last", test_checkpoint_divergence_keeps_last},
+    {"fuzz_corpus_replay", test_fuzz_corpus_replay},
+    {NULL, NULL},
+};
