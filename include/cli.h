@@ -14,7 +14,8 @@ typedef enum {
     CLI_HELP,
     CLI_VERSION,
     CLI_COMPARE,    /* cifar-train compare DIR... [--svg FILE] */
-    CLI_SUMMARY     /* cifar-train summary [training options]: the model table */
+    CLI_SUMMARY,    /* cifar-train summary [training options]: the model table */
+    CLI_BENCH       /* cifar-train bench [options]: the speed of this machine */
 } CliAction;
 
 #define CLI_VERSION_STRING TRAIN_VERSION
@@ -30,6 +31,7 @@ typedef struct {
     const char *const *compare_dirs;    /* compare: run directories, pointing into argv */
     int ncompare;
     const char *compare_svg;            /* compare: --svg FILE (default compare.svg) */
+    bool bench_quick;                   /* bench: --quick */
 } CliCommand;
 
 /* Parse argv. Unknown options and bad values fail with STATUS_USAGE and a one-line

@@ -10,14 +10,15 @@
 #include <stdint.h>
 #include "tensor.h"
 
-/* y = max(x, 0) over n elements. Backward uses y: dx += dy where y > 0. */
+/* y = max(x, 0) over n elements; y may equal x (in place). Backward uses y:
+ * dx += dy where y > 0. */
 void relu_forward(size_t n, float *y, const float *x);
 void relu_backward(size_t n, float *dx, const float *dy, const float *y);
 
 /* Inverted dropout with drop probability p in [0, 1): element i (absolute index
  * first + i in the tensor) is kept when rng_hash(key, first + i) clears the threshold
- * for p, and scaled by 1/(1-p). Nothing is saved: backward regenerates the mask from
- * the same key, so it must get the same key and first. */
+ * for p, and scaled by 1/(1-p); y may equal x (in place). Nothing is saved: backward
+ * regenerates the mask from the same key, so it must get the same key and first. */
 void dropout_forward(size_t n, size_t first, float *y, const float *x, float p,
                      uint64_t key);
 void dropout_backward(size_t n, size_t first, float *dx, const float *dy, float p,

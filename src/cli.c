@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "bench.h"
 #include "cli.h"
 #include "compare.h"
 #include "platform.h"
@@ -101,6 +102,8 @@ static const Option options[] = {
     {"resume", OPT_PATH, AT(resume), "DIR", 0, 0, NULL, 0,
      "continue the run in DIR from its checkpoint, with its options"},
     {"quiet", OPT_ON, AT(train.quiet), NULL, 0, 0, NULL, 0, "no per-epoch lines"},
+    {"quick", OPT_ON, AT(bench_quick), NULL, 0, 0, NULL, 0,
+     "bench only: tiny sizes, one repetition (checks the output, measures nothing)"},
     {"help", OPT_ACTION, CLI_HELP, NULL, 0, 0, NULL, 0, "this help"},
     {"version", OPT_ACTION, CLI_VERSION, NULL, 0, 0, NULL, 0, "the version"},
 };
@@ -330,6 +333,38 @@ static Status parse_compare(CliCommand *cmd, int argc, char **argv, Error *err)
     return STATUS_OK;
 }
 
+/* bench takes only the options that select what it measures; --quick only bench. */
+static Status check_bench_options(const CliCommand *cmd, bool bench, Error *err)
+{
+    static const char *const allowed[] = {"model", "norm", "groups", "threads",
+                                          "batch", "quick", "help", "version"};
+    for (size_t i = 0; i < NOPTIONS; i++) {
+        bool ok = !bench && strcmp(options[i].name, "quick") != 0;
+        for (size_t k = 0; bench && k < sizeof allowed / sizeof allowed[0]; k++)
+            ok = ok || strcmp(options[i].name, allowed[k]) == 0;
+        if (cmd->given[i] && !ok)
+            return error_set(err, STATUS_USAGE, bench ? "--%s does not apply to "
+                             "cifar-train bench (it takes --model, --norm, --groups, "
+                             "--threads, --batch, --quick)" : "--%s applies only to "
+                             "cifar-train bench", options[i].name);
+    }
+    return STATUS_OK;
+}
+
+/* The bench measures both the default model and s8, and every norm, unless the
+ * command line picks one. */
+static Status run_bench(const CliCommand *cmd, Pool *pool, Error *err)
+{
+    BenchConfig b = {
+        .model = cmd->given[find_option("model", 5) - options] ? cmd->train.model.name
+                                                                : NULL,
+        .norm = cmd->given[find_option("norm", 4) - options] ? (int)cmd->train.model.norm
+                                                              : BENCH_ALL_NORMS,
+        .groups = cmd->train.model.groups, .batch = cmd->train.model.batch,
+        .quick = cmd->bench_quick};
+    return bench_run(&b, pool, stdout, err);
+}
+
 Status cli_parse(CliCommand *cmd, int argc, char **argv, const char *env_data,
                  Error *err)
 {
@@ -339,13 +374,20 @@ Status cli_parse(CliCommand *cmd, int argc, char **argv, const char *env_data,
         return parse_compare(cmd, argc, argv, err);
     if (argc > 1 && strcmp(argv[1], "summary") == 0)
         cmd->action = CLI_SUMMARY;
-    if (argc > 1 && (strcmp(argv[1], "train") == 0 || cmd->action == CLI_SUMMARY))
+    bool bench = argc > 1 && strcmp(argv[1], "bench") == 0;
+    if (bench)
+        cmd->action = CLI_BENCH;
+    if (argc > 1 && (strcmp(argv[1], "train") == 0 || cmd->action == CLI_SUMMARY ||
+                     cmd->action == CLI_BENCH))
         first = 2;
     for (int i = first; i < argc; i++) {
         Status st = parse_one(cmd, argc, argv, &i, err);
         if (st != STATUS_OK)
             return st;
     }
+    Status st = check_bench_options(cmd, bench, err);
+    if (st != STATUS_OK)
+        return st;
     cmd->train.model.threads = cmd->threads;
     if (cmd->resume[0] && cmd->train.force)
         return error_set(err, STATUS_USAGE, "--force starts a run over and --resume "
@@ -448,7 +490,8 @@ static void print_help(void)
     defaults(&d);
     printf("usage: cifar-train [train] [options]\n"
            "       cifar-train summary [--model NAME --norm N --groups G --batch N]\n"
-           "       cifar-train compare DIR... [--svg FILE]\n\n"
+           "       cifar-train compare DIR... [--svg FILE]\n"
+           "       cifar-train bench [--model NAME --norm N --threads N --batch N]\n\n"
            "Trains a small convolutional network on CIFAR-10 and writes, in the run\n"
            "directory, log.csv (one row per epoch) and misclassified/ (the test\n"
            "images it got wrong, as PPM, with index.csv).\n\noptions:\n");
@@ -485,6 +528,8 @@ Status cli_execute(const CliCommand *cmd, Pool *pool, Error *err)
         return compare_main(cmd->compare_dirs, cmd->ncompare, cmd->compare_svg, err);
     case CLI_SUMMARY:
         return summary_main(&cmd->train.model, err);
+    case CLI_BENCH:
+        return run_bench(cmd, pool, err);
     default:
         break;
     }

@@ -112,9 +112,9 @@ static void table_row(StrBuf *out, const CompareRun *r, int nw)
         snprintf(epochs, sizeof epochs, "%d *", log->n);
     const RunLogRow *last = log->n ? &log->rows[log->n - 1] : NULL;
     int b = runlog_best(log);
-    percent(fin, sizeof fin, last ? last->test_acc : NAN);
-    percent(train, sizeof train, last ? last->train_acc : NAN);
-    percent(best, sizeof best, b >= 0 ? log->rows[b].test_acc : NAN);
+    percent(fin, sizeof fin, last ? last->test_acc : (double)NAN);
+    percent(train, sizeof train, last ? last->train_acc : (double)NAN);
+    percent(best, sizeof best, b >= 0 ? log->rows[b].test_acc : (double)NAN);
     if (b >= 0)
         snprintf(best + strlen(best), sizeof best - strlen(best), " (%g)",
                  log->rows[b].epoch);

@@ -160,7 +160,8 @@ Status canvas_init(Canvas *c, int w, int h, Colour bg, Error *err)
     c->w = w;
     c->h = h;
     c->rgb = NULL;
-    if (w > 0 && h > 0 && size_mul((size_t)w, (size_t)h, &plane) && plane < (size_t)-1 / 3)
+    if (w > 0 && h > 0 && size_mul((size_t)w, (size_t)h, &plane) &&
+        plane < (size_t)-1 / 3)
         c->rgb = malloc(3 * plane);
     if (!c->rgb)
         return error_set(err, STATUS_NOMEM, "out of memory for a %dx%d image", w, h);

@@ -205,6 +205,62 @@ static Status plan(Model *m, Error *err)
     return STATUS_OK;
 }
 
+/* Whether layer i writes its output over its input's buffer, saving a buffer and a
+ * pass over memory. Only ReLU and dropout do: their forward works elementwise in
+ * place and their backward never reads the input. The input must be a layer's output
+ * that nothing else reads, and its producer's backward must not need that output:
+ * true of every kind but max-pool and ReLU, and still true of a ReLU under a dropout,
+ * since ReLU's backward only asks where y > 0: dropout keeps that where it keeps an
+ * element (scaling by 1/(1-p) > 0), and where it zeroes one the gradient arriving
+ * through it is zero either way. */
+static bool in_place(const Model *m, int i)
+{
+    const Layer *l = &m->layers[i];
+    if ((l->kind != LAYER_RELU && l->kind != LAYER_DROPOUT) || l->in == LAYER_INPUT)
+        return false;
+    int readers = 0;
+    for (int j = 0; j < m->nlayers; j++)
+        readers += (m->layers[j].in == l->in) + (m->layers[j].in2 == l->in);
+    LayerKind producer = m->layers[l->in].kind;
+    return readers == 1 && producer != LAYER_MAXPOOL2 &&
+           (producer != LAYER_RELU || l->kind == LAYER_DROPOUT);
+}
+
+/* Activation gradients share buffers. The gradient of layer i's output lives, in
+ * backward order, from the pass of its reader zeroed_by[i] (which zeroes it before
+ * adding into it) to layer i's own pass; a slot whose last holder j > zeroed_by[i]
+ * has finished is free for it. The logits' gradient and any output nobody reads
+ * live through the whole pass. Greedy in backward order: the smallest free slot
+ * that is large enough, else the largest free one, grown. Puts each layer's slot in
+ * slot_of and each slot's floats in size; returns the number of slots. */
+static int plan_grad_slots(const Model *m, int slot_of[], size_t size[])
+{
+    int holder[MODEL_MAX_LAYERS];   /* per slot: the index of its last holder */
+    int nslots = 0;
+    for (int i = m->nlayers - 1; i >= 0; i--) {
+        size_t need = shape4_count(m->layers[i].out_shape);
+        int from = m->zeroed_by[i] >= 0 ? m->zeroed_by[i] : m->nlayers;
+        int best = -1;
+        for (int s = 0; s < nslots; s++) {
+            if (holder[s] <= from)
+                continue;
+            bool fits = size[s] >= need, best_fits = best >= 0 && size[best] >= need;
+            if (best < 0 || (fits && (!best_fits || size[s] < size[best])) ||
+                (!fits && !best_fits && size[s] > size[best]))
+                best = s;
+        }
+        if (best < 0) {
+            best = nslots++;
+            size[best] = 0;
+        }
+        size[best] = need > size[best] ? need : size[best];
+        /* an output nobody reads keeps its slot: it is never zeroed again */
+        holder[best] = m->zeroed_by[i] >= 0 || i == m->nlayers - 1 ? i : -1;
+        slot_of[i] = best;
+    }
+    return nslots;
+}
+
 /* Point every layer into the arenas. Parameters come in two passes so that the
  * decayed ones (conv weights) form one prefix; gradients and momentum share the
  * parameters' offsets. With counting arenas this only measures. */
@@ -228,11 +284,18 @@ static void point(Model *m, int threads)
         size_t count = shape4_count(l->out_shape);
         l->stats = l->nstats ? arena_take(&m->stats, l->nstats) : NULL;
         l->saved = l->nsaved ? arena_take(&m->acts, l->nsaved) : NULL;
-        l->y = arena_take(&m->acts, count);
-        l->dy = arena_take(&m->acts, count);
+        l->y = in_place(m, i) ? m->layers[l->in].y : arena_take(&m->acts, count);
         size_t s = layer_scratch_floats(l, threads);
         scratch = s > scratch ? s : scratch;
     }
+    int slot_of[MODEL_MAX_LAYERS];
+    size_t size[MODEL_MAX_LAYERS];
+    float *slot[MODEL_MAX_LAYERS];
+    int nslots = plan_grad_slots(m, slot_of, size);
+    for (int s = 0; s < nslots; s++)
+        slot[s] = arena_take(&m->acts, size[s]);
+    for (int i = 0; i < m->nlayers; i++)
+        m->layers[i].dy = slot[slot_of[i]];
     arena_take(&m->scratch, scratch);
 }
 

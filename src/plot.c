@@ -100,6 +100,11 @@ static Frame frame(const PlotPanel *p, double ox, double oy, int w, int h)
     double xmin, xmax, ymin, ymax;
     data_range(p, &xmin, &xmax, &ymin, &ymax);
     plot_nice_range(xmin, xmax, TICK_TARGET, p->integer_x, &f.xlo, &f.xhi, &f.xstep);
+    if (p->integer_x) {
+        /* Epochs: the axis spans the data, not 0 .. a round number. */
+        f.xlo = xmax > xmin ? xmin : xmin - 1.0;
+        f.xhi = xmax > xmin ? xmax : xmax + 1.0;
+    }
     plot_nice_range(ymin, ymax, TICK_TARGET, false, &f.ylo, &f.yhi, &f.ystep);
     f.label_chars = label_chars(p);
     double legend_w = LEGEND_LINE + 20 + CHAR_W * f.label_chars;
@@ -115,7 +120,10 @@ static void axes(StrBuf *o, const Frame *f, const PlotPanel *p)
 {
     double bottom = f->top + f->h;
     int yd = decimals(f->ystep), xd = decimals(f->xstep);
-    long ny = lround((f->yhi - f->ylo) / f->ystep), nx = lround((f->xhi - f->xlo) / f->xstep);
+    long ny = lround((f->yhi - f->ylo) / f->ystep);
+    /* x ticks at the multiples of the step inside the range. */
+    double xfirst = ceil(f->xlo / f->xstep - 1e-9) * f->xstep;
+    long nx = lround(floor((f->xhi - xfirst) / f->xstep + 1e-9));
     for (long i = 0; i <= ny; i++) {
         double v = f->ylo + (double)i * f->ystep, y = py(f, v);
         strbuf_printf(o, "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" "
@@ -123,11 +131,14 @@ static void axes(StrBuf *o, const Frame *f, const PlotPanel *p)
         strbuf_printf(o, "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"end\">%.*f</text>\n",
                       f->left - 6, y + 4, yd, v);
     }
-    for (long i = 0; i <= nx; i++) {
-        double v = f->xlo + (double)i * f->xstep, x = px(f, v);
+    /* Epochs also label the first one, unless it would crowd the next tick. */
+    bool first_too = p->integer_x && xfirst - f->xlo > 0.3 * f->xstep;
+    for (long i = first_too ? -1 : 0; i <= nx; i++) {
+        double v = i < 0 ? f->xlo : xfirst + (double)i * f->xstep, x = px(f, v);
         strbuf_printf(o, "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" "
                       "stroke=\"#333\"/>\n", x, bottom, x, bottom + 5);
-        strbuf_printf(o, "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"middle\">%.*f</text>\n",
+        strbuf_printf(o, "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"middle\">"
+                      "%.*f</text>\n",
                       x, bottom + 18, xd, v);
     }
     strbuf_printf(o, "<rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\" "
@@ -201,8 +212,8 @@ static void legend(StrBuf *o, const Frame *f, const PlotPanel *p)
         strbuf_printf(o, "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" ",
                       f->legend_x, y, f->legend_x + LEGEND_LINE, y);
         stroke_style(o, &p->series[s]);
-        strbuf_printf(o, "/>\n<text x=\"%.1f\" y=\"%.1f\">", f->legend_x + LEGEND_LINE + 6,
-                      y + 4);
+        strbuf_printf(o, "/>\n<text x=\"%.1f\" y=\"%.1f\">",
+                      f->legend_x + LEGEND_LINE + 6, y + 4);
         legend_label(o, p->series[s].label);
         strbuf_printf(o, "</text>\n");
     }

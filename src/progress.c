@@ -55,7 +55,7 @@ static double accuracy(ProgressTally t)
 void progress_format(char *buf, size_t cap, const Progress *p, int epoch, long batch,
                      ProgressTally t, double now)
 {
-    char elapsed[16], left[16];
+    char elapsed[32], left[32];
     clock_text(elapsed, sizeof elapsed, now - p->start);
     clock_text(left, sizeof left, eta(p, epoch, batch, now));
     snprintf(buf, cap, "epoch %d/%d  batch %ld/%ld  %.0f img/s  loss %.4f  acc %.2f%%  "

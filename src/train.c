@@ -268,6 +268,7 @@ static Status interrupt(Run *r, const Tally *t, Error *err)
 {
     const TrainConfig *cfg = r->cfg;
     if (!cfg->quiet) {
+        progress_clear(&r->progress);
         fprintf(stderr, "cifar-train: interrupted; saving a checkpoint (interrupt "
                 "again to quit at once)\n");
         fflush(stderr);

@@ -15,6 +15,7 @@ static const TestCase *const suites[] = {
     plot_tests, font_tests, confusion_tests, compare_tests, summary_tests,
     progress_tests,
     checkpoint_tests,
+    bench_tests,
 #endif
 };
 

@@ -72,5 +72,6 @@ extern const TestCase compare_tests[];
 extern const TestCase summary_tests[];
 extern const TestCase progress_tests[];
 extern const TestCase checkpoint_tests[];
+extern const TestCase bench_tests[];
 
 #endif

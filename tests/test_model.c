@@ -231,11 +231,80 @@ static int test_model_bad_config(void)
     return 0;
 }
 
+/* Logits and parameter gradients of one training step of s8 with dropout on random
+ * data into logits[2][10] and grads[param_span]; with separate set, every layer that
+ * shares its input's buffer gets a buffer of its own first. Returns 0 on success. */
+static int step_s8_dropout(bool separate, float *logits, float *grads, size_t span)
+{
+    enum { N = 2 };
+    Model m;
+    Error err;
+    ModelConfig cfg = {.name = "s8", .norm = NORM_BN, .groups = 4, .dropout = 0.3f,
+                       .batch = N, .threads = 1, .conv = CONV_BLOCKED};
+    CHECK(model_build(&m, &cfg, &err) == STATUS_OK);
+    model_init(&m, 3);
+    CHECK(m.param_span == span);
+    float *own[MODEL_MAX_LAYERS] = {NULL};
+    int shared = 0;
+    for (int i = 0; i < m.nlayers; i++) {
+        Layer *l = &m.layers[i];
+        if (l->in < 0 || l->y != m.layers[l->in].y)
+            continue;
+        shared++;
+        if (separate) {
+            own[i] = calloc(shape4_count(l->out_shape), sizeof(float));
+            CHECK(own[i] != NULL);
+            l->y = own[i];
+        }
+    }
+    CHECK(shared > 0);
+    float x[N * 3 * 32 * 32];
+    unsigned char labels[N] = {3, 7};
+    float logp[N * MODEL_CLASSES];
+    Rng rng;
+    rng_seed(&rng, 9, RNG_STREAM_TEST);
+    for (size_t i = 0; i < sizeof x / sizeof x[0]; i++)
+        x[i] = rng_normal(&rng);
+    const float *out = model_forward(&m, x, N, true, 77, NULL);
+    memcpy(logits, out, sizeof(float) * N * MODEL_CLASSES);
+    loss_log_softmax(N, MODEL_CLASSES, logp, out);
+    model_zero_grad(&m);
+    loss_backward(N, MODEL_CLASSES, model_logits_grad(&m, N), logp, labels, 0.0f);
+    model_backward(&m, x, N, 77, NULL);
+    memcpy(grads, m.grads.base, span * sizeof(float));
+    for (int i = 0; i < m.nlayers; i++)
+        free(own[i]);
+    model_free(&m);
+    return 0;
+}
+
+/* ReLU and dropout layers that work in their input's buffer (model.c's in_place)
+ * give bitwise the results of separate buffers, dropout over ReLU included. */
+static int test_model_in_place_layers(void)
+{
+    Model probe;
+    Error err;
+    ModelConfig cfg = {.name = "s8", .norm = NORM_BN, .groups = 4, .dropout = 0.3f,
+                       .batch = 2, .threads = 1, .conv = CONV_BLOCKED};
+    CHECK(model_build(&probe, &cfg, &err) == STATUS_OK);
+    size_t span = probe.param_span;
+    model_free(&probe);
+    float la[2 * MODEL_CLASSES], lb[2 * MODEL_CLASSES];
+    float *ga = malloc(span * sizeof(float)), *gb = malloc(span * sizeof(float));
+    CHECK(ga && gb);
+    int bad = step_s8_dropout(false, la, ga, span) || step_s8_dropout(true, lb, gb, span);
+    bad = bad || memcmp(la, lb, sizeof la) != 0 || memcmp(ga, gb, span * sizeof(float));
+    free(ga), free(gb);
+    CHECK(!bad);
+    return 0;
+}
+
 const TestCase model_tests[] = {
     {"model_s8_bn", test_model_s8_bn},
     {"model_s8_ln", test_model_s8_ln},
     {"model_s8_gn", test_model_s8_gn},
     {"model_param_counts", test_model_param_counts},
     {"model_bad_config", test_model_bad_config},
+    {"model_in_place_layers", test_model_in_place_layers},
     {NULL, NULL},
 };

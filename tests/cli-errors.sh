@@ -1,0 +1,167 @@
+#!/bin/sh
+# cli-errors.sh - the tool from the outside, for what needs a process: every bad input
+# gets a one-line message naming what is wrong and a non-zero exit status (2 usage,
+# 1 data or I/O, 3 diverged, 130/143 signals) and loses nothing already in the run
+# directory; checkpoints, --resume and interrupts end to end. Run by make test after
+# the C suite: sh tests/cli-errors.sh ./cifar-train. Needs only POSIX sh and
+# coreutils (head, cmp, mktemp); the last line is "N passed, N failed".
+set -u
+bin=${1:-./cifar-train}
+case $bin in /*) ;; *) bin=$(pwd)/$bin ;; esac
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/cifar-cli-XXXXXX") || exit 1
+trap 'rm -rf "$tmp"' EXIT
+passed=0
+failed=0
+
+ok() { passed=$((passed + 1)); }
+fail() { failed=$((failed + 1)); echo "FAIL $*"; }
+
+# expect STATUS TEXT ARGS...: the tool exits with STATUS and stderr contains TEXT.
+expect() {
+    want=$1 text=$2
+    shift 2
+    msg=$("$bin" "$@" 2>&1 >/dev/null)
+    rc=$?
+    if [ "$rc" -eq "$want" ] && printf '%s' "$msg" | grep -qF -- "$text"; then
+        ok
+    else
+        fail "cifar-train $*: exit $rc, '$msg' (want $want and '$text')"
+    fi
+}
+
+# check DESCRIPTION COMMAND...: the command succeeds.
+check() {
+    what=$1
+    shift
+    if "$@"; then ok; else fail "$what"; fi
+}
+
+# n records of label (i mod labels) and a plain image of a grey level set by i, to
+# stdout (deterministic: the same files every run).
+records() {
+    i=0
+    while [ "$i" -lt "$1" ]; do
+        printf "\\$(printf '%03o' $((i % $2)))"
+        head -c 3072 /dev/zero | tr '\000' "\\$(printf '%03o' $((i * 37 % 256)))"
+        i=$((i + 1))
+    done
+}
+
+good=$tmp/data
+mkdir "$good"
+records 100 10 >"$good/data_batch_1.bin"
+records 50 10 >"$good/test_batch.bin"
+run="--model tiny --batch 10 --limit-train 100 --threads 1 --quiet"
+
+# --- bad data ---------------------------------------------------------------------
+expect 1 "data directory $tmp/none not found" $run --data "$tmp/none" --out "$tmp/o1"
+mkdir "$tmp/d1"
+cp "$good/test_batch.bin" "$tmp/d1/"
+expect 1 "data_batch_1.bin: No such file" $run --data "$tmp/d1" --out "$tmp/o1"
+: >"$tmp/d1/data_batch_1.bin"
+expect 1 "empty file" $run --data "$tmp/d1" --out "$tmp/o1"
+head -c 100000 "$good/data_batch_1.bin" >"$tmp/d1/data_batch_1.bin"
+expect 1 "not a multiple of the 3073-byte record" $run --data "$tmp/d1" --out "$tmp/o1"
+head -c 92090 "$good/data_batch_1.bin" >"$tmp/d1/data_batch_1.bin"   # 30 records less 100 bytes
+expect 1 "(29 whole records; truncated?)" $run --data "$tmp/d1" --out "$tmp/o1"
+{ records 3 10; printf '\012'; head -c 3072 /dev/zero; } >"$tmp/d1/data_batch_1.bin"
+expect 1 "record 3 (0-based) has label 10" $run --data "$tmp/d1" --out "$tmp/o1"
+rm "$tmp/d1/data_batch_1.bin"
+mkdir "$tmp/d1/data_batch_1.bin"
+expect 1 "not a regular file" $run --data "$tmp/d1" --out "$tmp/o1"
+check "failed runs leave no run directory" test ! -e "$tmp/o1/log.csv"
+
+# --- bad output -------------------------------------------------------------------
+: >"$tmp/afile"
+expect 1 "cannot create directory $tmp/afile" $run --data "$good" --out "$tmp/afile/run"
+if [ "$(id -u)" -ne 0 ]; then   # root writes anywhere
+    mkdir "$tmp/ro" && chmod 555 "$tmp/ro"
+    expect 1 "$tmp/ro/run" $run --data "$good" --out "$tmp/ro/run"
+fi
+mkdir "$tmp/full"
+ln -s /dev/full "$tmp/full/log.csv"
+expect 1 "No space left on device" $run --data "$good" --out "$tmp/full" --epochs 1
+
+# --- bad options: exit 2 ----------------------------------------------------------
+o="--data $good --out $tmp/o2"
+expect 2 "--epochs: '0'" $run $o --epochs 0
+expect 2 "--epochs: '-1'" $run $o --epochs -1
+expect 2 "--epochs: '2x'" $run $o --epochs 2x
+expect 2 "--batch: '0'" $run $o --batch 0
+expect 2 "--batch 101 is larger than the 100 training images" $run $o --batch 101
+expect 2 "--lr: 'abc'" $run $o --lr abc
+expect 2 "--norm: 'xn'" $run $o --norm xn
+expect 2 "--model: 'big'" $run $o --model big
+expect 2 "groups" $run $o --norm gn --groups 3
+expect 2 "--epochs needs a value" $run $o --epochs
+expect 2 "--resume needs a value" $run $o --resume
+expect 2 "unknown option '--bogus'" $run $o --bogus
+check "bad options leave no run directory" test ! -e "$tmp/o2"
+# Repeated options: the last one wins.
+"$bin" $run --data "$good" --out "$tmp/o3" --epochs 5 --epochs 1
+check "--epochs 5 --epochs 1 runs one epoch" test "$(wc -l <"$tmp/o3/log.csv")" -eq 2
+expect 2 "--force" $run --data "$good" --out "$tmp/o3" --epochs 1
+check "an existing log is kept" test "$(wc -l <"$tmp/o3/log.csv")" -eq 2
+
+# --- checkpoints and resume ---------------------------------------------------------
+r=$tmp/r
+"$bin" $run --data "$good" --out "$r" --epochs 2
+check "a checkpoint after the run" test -s "$r/checkpoint.bin"
+cp "$r/checkpoint.bin" "$tmp/ck.bin"
+cp "$r/log.csv" "$tmp/log.csv"
+unchanged() {
+    cmp -s "$r/checkpoint.bin" "$tmp/ck.bin" && cmp -s "$r/log.csv" "$tmp/log.csv"
+}
+expect 2 "has finished 2 epochs" --resume "$r"
+expect 2 "--norm differs from the run in $r" --resume "$r" --epochs 3 --norm gn
+expect 2 "--lr differs" --resume "$r" --epochs 3 --lr 0.5
+expect 2 "give one" --resume "$r" --epochs 3 --force
+expect 2 "name different run directories" --resume "$r" --out "$tmp/elsewhere"
+expect 1 "cannot open $tmp/none/checkpoint.bin" --resume "$tmp/none"
+check "refused resumes change nothing" unchanged
+head -c 1000 "$tmp/ck.bin" >"$r/checkpoint.bin"
+expect 1 "checkpoint.bin is truncated" --resume "$r" --epochs 3
+{ head -c 8 "$tmp/ck.bin"; printf '\011'; tail -c +10 "$tmp/ck.bin"; } >"$r/checkpoint.bin"
+expect 1 "format version 9" --resume "$r" --epochs 3
+{ head -c 5000 "$tmp/ck.bin"; printf 'X'; tail -c +5002 "$tmp/ck.bin"; } >"$r/checkpoint.bin"
+expect 1 "CRC-32 does not match" --resume "$r" --epochs 3
+printf 'hello' >"$r/checkpoint.bin"
+expect 1 "not a cifar-train checkpoint" --resume "$r" --epochs 3
+check "a corrupt checkpoint changes no log" cmp -s "$r/log.csv" "$tmp/log.csv"
+cp "$tmp/ck.bin" "$r/checkpoint.bin"
+# Disk full while writing the checkpoint (a small RLIMIT_FSIZE, SIGXFSZ ignored so
+# the write fails instead): the error names it and the old checkpoint stays.
+msg=$( (trap '' XFSZ; ulimit -f 20; "$bin" --resume "$r" --epochs 3 --quiet) 2>&1)
+rc=$?
+if [ "$rc" -eq 1 ] && printf '%s' "$msg" | grep -q "checkpoint.bin"; then ok; else
+    fail "resume under a full disk: exit $rc, '$msg'"; fi
+check "a failed checkpoint write keeps the old one" cmp -s "$r/checkpoint.bin" "$tmp/ck.bin"
+"$bin" --resume "$r" --epochs 3 --threads 2 --quiet
+check "resumed to 3 epochs" test "$(wc -l <"$r/log.csv")" -eq 4
+
+# --- interrupts --------------------------------------------------------------------
+i=$tmp/int
+"$bin" $run --data "$good" --out "$i" --epochs 100000 --schedule constant 2>"$tmp/err" &
+pid=$!
+sleep 1
+kill -INT "$pid"
+wait "$pid"
+rc=$?
+check "SIGINT exits 130 (got $rc)" test "$rc" -eq 130
+check "SIGINT says how to resume" grep -q -- "--resume $i" "$tmp/err"
+check "SIGINT leaves a checkpoint" test -s "$i/checkpoint.bin"
+"$bin" --resume "$i" --quiet 2>"$tmp/err" &
+pid=$!
+sleep 0.5
+kill -TERM "$pid"
+wait "$pid" 2>/dev/null   # no "Terminated" from the shell
+rc=$?
+check "SIGTERM exits 143 (got $rc)" test "$rc" -eq 143
+check "no temp file left" test ! -e "$i/checkpoint.bin.tmp"
+
+# --- divergence ------------------------------------------------------------------
+expect 3 "--lr 100) is probably too high" $run --data "$good" --out "$tmp/dv" \
+    --lr 100 --schedule constant --epochs 30
+
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]
