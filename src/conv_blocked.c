@@ -21,7 +21,9 @@ enum {
 };
 #else
 /* 8 x 2 accumulators of 16 floats fill half the 32 zmm registers and leave room for
- * the loaded vectors. Chunks of 4 samples give 32 chunks at batch 128, plenty to keep
+ * the loaded vectors. The weight gradient's 12 x 2 take 24: more taps per loaded dy
+ * vector, measured 4% faster over the models' shapes than 8 x 2 (up to 13% on the
+ * 16x16 layers), 14 x 2 no better. Chunks of 4 samples give 32 chunks at batch 128, plenty to keep
  * two workers busy, while the per-chunk dw partials stay small. The vector is as wide
  * as the target's registers: wider ones would be passed differently (GCC -Wpsabi). */
 enum {
@@ -34,7 +36,7 @@ enum {
 #endif
     CONV_MR = 8,
     CONV_NV = 2,
-    CONV_MRW = 8,
+    CONV_MRW = 12,
     CONV_NVW = 2,
     CONV_CHUNK_SAMPLES = 4,
     CONV_REDUCE_ROWS = 64

@@ -222,6 +222,38 @@ static int test_maxpool_odd_and_ties(void)
     return 0;
 }
 
+/* Rows wide enough for the vectorised path (8 windows at a time) and its scalar
+ * remainder, with values from {0, 1, 2} so that ties are everywhere, and a NaN
+ * window: each dy goes exactly where the first-maximum rule sends it. */
+static int test_maxpool_ties_wide(void)
+{
+    enum { H = 4, W = 38, OW = W / 2 };
+    Shape4 s = {1, 2, H, W};
+    float x[2 * H * W], y[2 * (H / 2) * OW], dy[2 * (H / 2) * OW];
+    float dx[2 * H * W] = {0}, want[2 * H * W] = {0};
+    Rng rng;
+    rng_seed(&rng, 4, RNG_STREAM_TEST);
+    for (int i = 0; i < 2 * H * W; i++)
+        x[i] = (float)rng_below(&rng, 3);
+    x[2 * W + 20] = NAN;   /* window (1, 10) of plane 0 has a NaN maximum */
+    for (int i = 0; i < 2 * (H / 2) * OW; i++)
+        dy[i] = (float)(i + 1);
+    maxpool2_forward(s, y, x);
+    maxpool2_backward(s, dx, dy, x, y);
+    for (int p = 0; p < 2; p++)
+        for (int i = 0; i < H / 2; i++)
+            for (int j = 0; j < OW; j++) {
+                int o = (p * (H / 2) + i) * OW + j, corner = (p * H + 2 * i) * W + 2 * j;
+                const int at[4] = {corner, corner + 1, corner + W, corner + W + 1};
+                int k = 0;
+                while (k < 4 && !(x[at[k]] == y[o]))
+                    k++;
+                want[at[k < 4 ? k : 0]] += dy[o];
+            }
+    CHECK(memcmp(dx, want, sizeof dx) == 0);
+    return 0;
+}
+
 static int test_avgpool_hand(void)
 {
     Shape4 s = {1, 2, 1, 2};
@@ -590,6 +622,7 @@ const TestCase ops_tests[] = {
     {"relu_hand", test_relu_hand},
     {"add_hand", test_add_hand},
     {"maxpool_odd_and_ties", test_maxpool_odd_and_ties},
+    {"maxpool_ties_wide", test_maxpool_ties_wide},
     {"avgpool_hand", test_avgpool_hand},
     {"loss_smoothing_hand", test_loss_smoothing_hand},
     {"loss_large_logits", test_loss_large_logits},
