@@ -3,8 +3,11 @@
  * (shape errors surface here, before any allocation), then allocates the arenas
  * (parameters, gradients and momentum with one layout, so SGD is one flat loop;
  * running statistics; activations with their gradients; conv scratch) and points the
- * layers into them. Nothing allocates after that. Exported prefixes: model_, MODEL_,
- * NORM_. */
+ * layers into them. Nothing allocates after that. To save memory, ReLU and dropout
+ * layers write over their input's buffer where nothing else needs it, and
+ * activation gradients share buffers whose lifetimes in the backward pass do not
+ * overlap; so a layer's y and dy are valid only while the passes use them.
+ * Exported prefixes: model_, MODEL_, NORM_. */
 #ifndef CIFAR_MODEL_H
 #define CIFAR_MODEL_H
 

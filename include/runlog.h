@@ -9,8 +9,9 @@
 #include <stddef.h>
 #include "status.h"
 
+/* Missing optional values (seconds, test_acc_flip) are NaN. */
 typedef struct {
-    double epoch, train_loss, train_acc, test_loss, test_acc, seconds;
+    double epoch, train_loss, train_acc, test_loss, test_acc, seconds, test_acc_flip;
 } RunLogRow;
 
 typedef struct {
@@ -20,7 +21,8 @@ typedef struct {
 } RunLog;
 
 /* Parse log.csv text (name is used in messages). Needs the columns epoch,
- * train_loss, train_acc, test_loss, test_acc; seconds, norm and model are optional.
+ * train_loss, train_acc, test_loss, test_acc; seconds, test_acc_flip, norm and model
+ * are optional.
  * A last line without its newline (a row still being written) is ignored. Fails
  * with STATUS_DATA naming the line for a missing column or a bad number,
  * STATUS_NOMEM when memory runs out; log is empty on failure. */

@@ -81,7 +81,7 @@ typedef struct {
     int nin, nout, h, w, k, pad;
     int hp, wp, oh, ow;
     size_t plane;    /* hp * wp */
-    size_t nq;       /* wide-grid outputs oh * wp, rounded up to whole tiles */
+    size_t nq;       /* wide-grid outputs oh * wp, rounded up to whole vectors */
     size_t padded;   /* floats of a padded sample, with slack for the last tile */
     size_t taps;     /* nin * k * k: the GEMM depth */
 } Plan;
@@ -94,7 +94,7 @@ static Plan plan_make(int nin, int nout, int h, int w, int k, int pad)
     p.ow = w + 2 * pad - k + 1;
     p.wp = pad >= 0 && pad <= k - 1 ? w + pad : w + 2 * pad;
     p.plane = (size_t)p.hp * (size_t)p.wp;
-    p.nq = round_up((size_t)p.oh * (size_t)p.wp, CONV_NR);
+    p.nq = round_up((size_t)p.oh * (size_t)p.wp, CONV_VL);
     /* Outputs read up to pad floats into the next plane, its first padding row; the
      * last tile reads up to CONV_NR - 1 + (k - 1) floats past the last plane. */
     p.padded = round_up((size_t)nin * p.plane + CONV_NR + (size_t)k, CONV_VL);
@@ -216,20 +216,20 @@ static void pad_sample(float *restrict dst, const float *restrict src, const Pla
     memset(dst + used, 0, (p->padded - used) * sizeof *dst);
 }
 
-/* The forward micro-kernel: an mr x CONV_NR tile of the wide grid,
+/* The forward micro-kernel: an mr x (nv vectors) tile of the wide grid,
  * c[r][q] = sum over taps (ci, ky, kx) of ap[tap][r] * xp[ci][q + ky*wp + kx],
  * with xp already offset to the tile's first pixel. Overwrites the tile. Always
- * inlined into callers with a constant mr, so that the accumulators live in
+ * inlined into callers with a constant mr and nv, so that the accumulators live in
  * registers. */
 static inline __attribute__((always_inline)) void
 tile_forward(const Plan *p, const float *restrict ap, const float *restrict xp,
-             float *restrict c, size_t ldc, int mr)
+             float *restrict c, size_t ldc, int mr, int nv)
 {
     Vec acc[CONV_MR][CONV_NV];
 #pragma GCC unroll 16
     for (int r = 0; r < mr; r++)
 #pragma GCC unroll 4
-        for (int v = 0; v < CONV_NV; v++)
+        for (int v = 0; v < nv; v++)
             acc[r][v] = (Vec){0};
     for (int ci = 0; ci < p->nin; ci++)
         for (int ky = 0; ky < p->k; ky++) {
@@ -237,12 +237,12 @@ tile_forward(const Plan *p, const float *restrict ap, const float *restrict xp,
             for (int kx = 0; kx < p->k; kx++) {
                 Vec b[CONV_NV];
 #pragma GCC unroll 4
-                for (int v = 0; v < CONV_NV; v++)
+                for (int v = 0; v < nv; v++)
                     b[v] = vec_load(row + kx + v * CONV_VL);
 #pragma GCC unroll 16
                 for (int r = 0; r < mr; r++)
 #pragma GCC unroll 4
-                    for (int v = 0; v < CONV_NV; v++)
+                    for (int v = 0; v < nv; v++)
                         acc[r][v] += ap[r] * b[v];
                 ap += CONV_MR;
             }
@@ -250,52 +250,79 @@ tile_forward(const Plan *p, const float *restrict ap, const float *restrict xp,
 #pragma GCC unroll 16
     for (int r = 0; r < mr; r++)
 #pragma GCC unroll 4
-        for (int v = 0; v < CONV_NV; v++)
+        for (int v = 0; v < nv; v++)
             vec_store(c + (size_t)r * ldc + (size_t)v * CONV_VL, acc[r][v]);
 }
 
 static void tile_forward_full(const Plan *p, const float *ap, const float *xp,
                               float *c, size_t ldc)
 {
-    tile_forward(p, ap, xp, c, ldc, CONV_MR);
+    tile_forward(p, ap, xp, c, ldc, CONV_MR, CONV_NV);
 }
 
 /* For a last block of at most CONV_MR / 2 output channels (cout 12 = 8 + 4). */
 static void tile_forward_half(const Plan *p, const float *ap, const float *xp,
                               float *c, size_t ldc)
 {
-    tile_forward(p, ap, xp, c, ldc, CONV_MR / 2);
+    tile_forward(p, ap, xp, c, ldc, CONV_MR / 2, CONV_NV);
+}
+
+/* The same for a last tile of one vector of pixels: the wide grid is rounded up to
+ * vectors, not tiles (an 8x8 map's 72 outputs take 80, not 96). */
+static void tile_forward_full_one(const Plan *p, const float *ap, const float *xp,
+                                  float *c, size_t ldc)
+{
+    tile_forward(p, ap, xp, c, ldc, CONV_MR, 1);
+}
+
+static void tile_forward_half_one(const Plan *p, const float *ap, const float *xp,
+                                  float *c, size_t ldc)
+{
+    tile_forward(p, ap, xp, c, ldc, CONV_MR / 2, 1);
 }
 
 /* wide[o][q] for every output channel block and tile of one padded sample. */
 static void gemm_sample(const Plan *p, const float *ap, const float *xp, float *wide)
 {
+    _Static_assert(CONV_NV == 2, "a last tile is one vector or a whole tile");
     int blocks = (p->nout + CONV_MR - 1) / CONV_MR;
     int last_half = p->nout - (blocks - 1) * CONV_MR <= CONV_MR / 2;
     for (size_t q = 0; q < p->nq; q += CONV_NR)
         for (int b = 0; b < blocks; b++) {
             const float *apb = ap + (size_t)b * p->taps * CONV_MR;
             float *c = wide + (size_t)b * CONV_MR * p->nq + q;
-            if (b == blocks - 1 && last_half)
-                tile_forward_half(p, apb, xp + q, c, p->nq);
+            int half = b == blocks - 1 && last_half, one = q + CONV_NR > p->nq;
+            if (one)
+                (half ? tile_forward_half_one : tile_forward_full_one)(p, apb, xp + q, c,
+                                                                       p->nq);
             else
-                tile_forward_full(p, apb, xp + q, c, p->nq);
+                (half ? tile_forward_half : tile_forward_full)(p, apb, xp + q, c, p->nq);
         }
 }
 
-/* Drops the wide grid's extra columns: out[o][y][x] (+)= wide[o][y * wp + x]. */
+/* Drops the wide grid's extra columns: out[o][y][x] (+)= wide[o][y * wp + x]. Rows
+ * are short (8 to 36 floats): whole vectors, then the rest one by one, measured
+ * faster than a memcpy call per row, and GCC -O2 left the sum scalar. */
 static void copy_out(float *restrict out, const float *restrict wide, const Plan *p,
                      int accumulate)
 {
+    size_t ow = (size_t)p->ow;
     for (int o = 0; o < p->nout; o++)
         for (int y = 0; y < p->oh; y++) {
             const float *src = wide + (size_t)o * p->nq + (size_t)y * (size_t)p->wp;
-            float *dst = out + ((size_t)o * (size_t)p->oh + (size_t)y) * (size_t)p->ow;
-            if (accumulate)
-                for (int x = 0; x < p->ow; x++)
+            float *dst = out + ((size_t)o * (size_t)p->oh + (size_t)y) * ow;
+            size_t x = 0;
+            if (accumulate) {
+                for (; x + CONV_VL <= ow; x += CONV_VL)
+                    vec_store(dst + x, vec_load(dst + x) + vec_load(src + x));
+                for (; x < ow; x++)
                     dst[x] += src[x];
-            else
-                memcpy(dst, src, (size_t)p->ow * sizeof *dst);
+            } else {
+                for (; x + CONV_VL <= ow; x += CONV_VL)
+                    vec_store(dst + x, vec_load(src + x));
+                for (; x < ow; x++)
+                    dst[x] = src[x];
+            }
         }
 }
 

@@ -30,46 +30,42 @@ static double lanes_total(const double acc[NORM_LANES])
     return total;
 }
 
-/* acc[lane] += x over len floats. */
-static void lanes_add(double acc[NORM_LANES], const float *x, size_t len)
-{
-    size_t i = 0;
-    for (; i + NORM_LANES <= len; i += NORM_LANES)
-        for (size_t l = 0; l < NORM_LANES; l++)
-            acc[l] += (double)x[i + l];
-    for (; i < len; i++)
-        acc[i % NORM_LANES] += (double)x[i];
-}
-
-/* acc[lane] += (x - m)^2 over len floats. */
-static void lanes_add_sq(double acc[NORM_LANES], const float *x, size_t len, double m)
+/* acc[lane] += x - k and sq[lane] += (x - k)^2 over len floats. */
+static void lanes_add_shifted(double acc[NORM_LANES], double sq[NORM_LANES],
+                              const float *x, size_t len, double k)
 {
     size_t i = 0;
     for (; i + NORM_LANES <= len; i += NORM_LANES)
         for (size_t l = 0; l < NORM_LANES; l++) {
-            double d = (double)x[i + l] - m;
-            acc[l] += d * d;
+            double d = (double)x[i + l] - k;
+            acc[l] += d;
+            sq[l] += d * d;
         }
     for (; i < len; i++) {
-        double d = (double)x[i] - m;
-        acc[i % NORM_LANES] += d * d;
+        double d = (double)x[i] - k;
+        acc[i % NORM_LANES] += d;
+        sq[i % NORM_LANES] += d * d;
     }
 }
 
 /* Mean and 1/sqrt(biased variance + eps) of n blocks of len floats, stride apart,
- * two-pass in double. The sum of squared deviations goes to *ssd for the unbiased
- * variance. */
+ * in one pass in double (the data is read once: norms are memory-bound). The sums
+ * are of x - k with k = x[0], the shifted-data algorithm: k lies within the data,
+ * so sum((x-k)^2) - sum(x-k)^2/count loses only a few double ulps, far below float
+ * precision (a plain sum of squares would cancel when the mean dwarfs the spread).
+ * The sum of squared deviations goes to *ssd for the unbiased variance. */
 static void moments(const float *x, size_t n, size_t stride, size_t len, float eps,
                     float *mean, float *rstd, double *ssd)
 {
     double sum[NORM_LANES] = {0.0}, sq[NORM_LANES] = {0.0};
+    double k = (double)x[0];
     for (size_t b = 0; b < n; b++)
-        lanes_add(sum, x + b * stride, len);
-    double count = (double)(n * len);
-    double m = lanes_total(sum) / count;
-    for (size_t b = 0; b < n; b++)
-        lanes_add_sq(sq, x + b * stride, len, m);
-    *ssd = lanes_total(sq);
+        lanes_add_shifted(sum, sq, x + b * stride, len, k);
+    double count = (double)(n * len), s = lanes_total(sum);
+    double m = k + s / count;
+    *ssd = lanes_total(sq) - s * s / count;
+    if (*ssd < 0.0)   /* rounding when every value is equal */
+        *ssd = 0.0;
     *mean = (float)m;
     *rstd = (float)(1.0 / sqrt(*ssd / count + (double)eps));
 }

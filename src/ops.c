@@ -153,8 +153,22 @@ static void route_row(size_t count, float *restrict dtop,
 /* route_row for OPS_WINDOWS windows with GCC/Clang vector extensions (as in
  * conv_blocked.c): the rows are split into even and odd columns, compared and
  * selected lane by lane, and interleaved back. The same selections bit for bit;
- * 9% of r6's step with the scalar loop, which GCC -O2 does not vectorise. */
+ * 9% of r6's step with the scalar loop, which GCC -O2 does not vectorise. The
+ * vectors are no wider than the target's registers (GCC -Wpsabi), as in
+ * conv_blocked.c. */
+#if defined(__AVX__)
 #define OPS_WINDOWS 8
+#define WIN_EVEN {0, 2, 4, 6, 8, 10, 12, 14}
+#define WIN_ODD {1, 3, 5, 7, 9, 11, 13, 15}
+#define WIN_LO {0, 8, 1, 9, 2, 10, 3, 11}
+#define WIN_HI {4, 12, 5, 13, 6, 14, 7, 15}
+#else
+#define OPS_WINDOWS 4
+#define WIN_EVEN {0, 2, 4, 6}
+#define WIN_ODD {1, 3, 5, 7}
+#define WIN_LO {0, 4, 1, 5}
+#define WIN_HI {2, 6, 3, 7}
+#endif
 typedef float WinVec __attribute__((vector_size(OPS_WINDOWS * sizeof(float))));
 typedef int WinMask __attribute__((vector_size(OPS_WINDOWS * sizeof(int))));
 
@@ -168,7 +182,7 @@ static WinVec win_load(const float *p)
 /* dst[0 .. 2 * OPS_WINDOWS) += the interleaving of even and odd. */
 static void win_add_interleaved(float *dst, WinVec even, WinVec odd)
 {
-    const WinMask lo = {0, 8, 1, 9, 2, 10, 3, 11}, hi = {4, 12, 5, 13, 6, 14, 7, 15};
+    const WinMask lo = WIN_LO, hi = WIN_HI;
     WinVec a = win_load(dst) + __builtin_shuffle(even, odd, lo);
     WinVec b = win_load(dst + OPS_WINDOWS) + __builtin_shuffle(even, odd, hi);
     memcpy(dst, &a, sizeof a);
@@ -190,8 +204,7 @@ static void route_windows(float *restrict dtop, float *restrict dbottom,
                           const float *restrict top, const float *restrict bottom,
                           const float *restrict m, const float *restrict g)
 {
-    _Static_assert(OPS_WINDOWS == 8, "the shuffle masks are written for 8 lanes");
-    const WinMask even = {0, 2, 4, 6, 8, 10, 12, 14}, odd = {1, 3, 5, 7, 9, 11, 13, 15};
+    const WinMask even = WIN_EVEN, odd = WIN_ODD;
     WinVec t0 = win_load(top), t1 = win_load(top + OPS_WINDOWS);
     WinVec b0 = win_load(bottom), b1 = win_load(bottom + OPS_WINDOWS);
     WinVec mv = win_load(m), gv = win_load(g);

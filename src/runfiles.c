@@ -66,6 +66,8 @@ static void results_text(StrBuf *o, const RunLog *log, double wall)
                   "final_test_loss: %.6f\nbest_test_acc: %.2f\nbest_epoch: %g\n",
                   last->test_acc, last->train_acc, last->test_loss,
                   log->rows[best].test_acc, log->rows[best].epoch);
+    if (!isnan(last->test_acc_flip))
+        strbuf_printf(o, "final_test_acc_flip: %.2f\n", last->test_acc_flip);
 }
 
 void runfiles_info(StrBuf *out, const RunFiles *rf, const RunLog *log, double wall)
@@ -249,6 +251,8 @@ static void print_summary(const RunFiles *rf, const RunLog *log, double wall)
     printf("done: test accuracy %.2f%% (best %.2f%% at epoch %g), train accuracy "
            "%.2f%%; %d epochs in %.1f s\n", last->test_acc, log->rows[best].test_acc,
            log->rows[best].epoch, last->train_acc, log->n, wall);
+    if (!isnan(last->test_acc_flip))
+        printf("with flip averaging at test time: %.2f%%\n", last->test_acc_flip);
     printf("files in %s: log.csv curves.svg confusion.csv classes.csv "
            "misclassified.ppm misclassified/ run.txt summary.txt\n", rf->cfg->out_dir);
     fflush(stdout);

@@ -37,6 +37,7 @@ void train_defaults(TrainConfig *cfg)
 typedef struct {
     double loss;      /* summed over images */
     size_t correct, correct_flip, count;
+    bool flipped;     /* correct_flip was measured */
 } Tally;
 
 typedef struct {
@@ -328,7 +329,7 @@ static void eval_batch(Run *r, size_t start, int n, Tally *t)
 {
     Model *m = &r->model;
     const size_t *idx = r->test_idx + start;
-    for (int flip = 0; flip <= (r->cfg->tta ? 1 : 0); flip++) {
+    for (int flip = 0; flip <= (t->flipped ? 1 : 0); flip++) {
         cifar_fill_batch(&r->test, idx, n, r->x, r->labels, NULL, NULL, flip);
         const float *logits = model_forward(m, r->x, n, false, 0, r->pool);
         loss_log_softmax(n, MODEL_CLASSES, r->logp, logits);
@@ -343,12 +344,13 @@ static void eval_batch(Run *r, size_t start, int n, Tally *t)
             r->conf[start + (size_t)i] = expf(r->logp[i * MODEL_CLASSES + p]);
         }
     }
-    for (int i = 0; r->cfg->tta && i < n; i++)
+    for (int i = 0; t->flipped && i < n; i++)
         t->correct_flip += argmax(r->probs + i * MODEL_CLASSES, MODEL_CLASSES) ==
                            r->labels[i];
     t->count += (size_t)n;
 }
 
+/* Test accuracy, and with flip averaging when t->flipped is set. */
 static void evaluate(Run *r, Tally *t)
 {
     int batch = r->cfg->model.batch;
@@ -387,7 +389,7 @@ static Status log_epoch(Run *r, int epoch, const Tally *tr, const Tally *te,
 {
     const TrainConfig *cfg = r->cfg;
     char flip[32] = "";
-    if (cfg->tta)
+    if (te->flipped)
         snprintf(flip, sizeof flip, "%.2f", percent(te->correct_flip, te->count));
     double lr = schedule_lr(cfg->schedule, cfg->lr, r->step - 1, r->total_steps);
     char line[512];
@@ -401,7 +403,7 @@ static Status log_epoch(Run *r, int epoch, const Tally *tr, const Tally *te,
                "acc %6.2f%%%s%s%s  %.1fs\n", epoch, cfg->epochs, lr,
                tr->loss / (double)tr->count, percent(tr->correct, tr->count),
                te->loss / (double)te->count, percent(te->correct, te->count),
-               cfg->tta ? " (flip " : "", flip, cfg->tta ? "%)" : "", seconds);
+               te->flipped ? " (flip " : "", flip, te->flipped ? "%)" : "", seconds);
         fflush(stdout);
     }
     Status st = keep_row(r, line, err);
@@ -696,7 +698,10 @@ Status train_run(const TrainConfig *cfg, Pool *pool, Error *err)
     Status st = setup(&r, err);
     for (int epoch = r.first_epoch; epoch <= cfg->epochs && st == STATUS_OK; epoch++) {
         double t0 = platform_seconds();
-        Tally tr = r.resumed, te = {0};
+        Tally tr = r.resumed;
+        /* Flip averaging costs a second test pass: every epoch with --tta, else
+         * only after the last epoch, where it gives the run's headline figure. */
+        Tally te = {.flipped = cfg->tta || epoch == cfg->epochs};
         r.resumed = (Tally){0};
         r.epoch = epoch;
         st = train_epoch(&r, &tr, err);
