@@ -89,9 +89,9 @@ Status checkpoint_restore(const Checkpoint *c, const unsigned char *bytes, size_
 
 void checkpoint_free(Checkpoint *c);
 
-/* Read a whole checkpoint file into a malloc'd buffer. Fails with STATUS_IO if it
- * cannot be opened or read or is not a regular file, STATUS_DATA if it is larger than
- * CHECKPOINT_MAX_BYTES, STATUS_NOMEM. */
+/* Read a whole checkpoint file into a malloc'd buffer (report_read_file). Fails with
+ * STATUS_IO if it cannot be opened or read or is not a regular file, STATUS_DATA if
+ * it is larger than CHECKPOINT_MAX_BYTES (without reading it all), STATUS_NOMEM. */
 Status checkpoint_read_file(const char *path, unsigned char **bytes, size_t *len,
                             Error *err);
 

@@ -45,5 +45,8 @@ void progress_clear(Progress *p);
 /* The status line for batch of epoch into buf (no \r, no newline). */
 void progress_format(char *buf, size_t cap, const Progress *p, int epoch, long batch,
                      ProgressTally t, double now);
+/* seconds as "42s", "3m07s" or "1h02m" into buf (cap bytes), rounded to the nearest
+ * second; negative or non-finite seconds show as "0s". Also used by compare. */
+void progress_duration(char *buf, size_t cap, double seconds);
 
 #endif

@@ -1,7 +1,7 @@
-/* report.h - every file the tool writes goes through here: atomic whole-file writes
- * (temp file in the same directory, flush, sync, rename), the per-epoch CSV log,
- * and the image encoders, which work in memory so tests can check their bytes.
- * Exported prefixes: report_, ppm_, csvlog_. */
+/* report.h - file I/O: every file the tool writes goes through here (atomic
+ * whole-file writes: temp file in the same directory, flush, sync, rename; the
+ * per-epoch CSV log), as do whole-file reads; the image encoders work in memory so
+ * tests can check their bytes. Exported prefixes: report_, ppm_, csvlog_. */
 #ifndef CIFAR_REPORT_H
 #define CIFAR_REPORT_H
 
@@ -13,6 +13,19 @@
  * failure path is untouched and the temp file removed. */
 Status report_write_atomic(const char *path, const void *data, size_t len,
                            Error *err);
+
+/* Read the whole regular file path into *data, a malloc'd buffer the caller frees,
+ * with its size in *len; (*data)[*len] is an extra NUL, so text can be used as a
+ * string. On failure *data is NULL, nothing is leaked, and err names path:
+ * STATUS_IO if it cannot be opened, is not a regular file (a directory), or a read
+ * or close fails; STATUS_NOMEM if memory runs out or the size overflows size_t. */
+Status report_read_file(const char *path, unsigned char **data, size_t *len,
+                        Error *err);
+
+/* As report_read_file, but a file of more than max bytes fails with STATUS_DATA
+ * ("path is larger than max bytes") once max + 1 bytes are read, not the whole. */
+Status report_read_file_max(const char *path, size_t max, unsigned char **data,
+                            size_t *len, Error *err);
 
 /* Binary PPM (P6) of a w x h image from planar rgb[3][h][w] bytes. Returns the
  * encoded size; writes it to out when out is not NULL (call once with NULL to

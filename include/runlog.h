@@ -1,7 +1,8 @@
 /* runlog.h - reading a run directory back: log.csv (columns found by their header
  * names, so extra or reordered columns are fine) and run.txt ("key: value" lines).
  * Used to draw curves.svg and by `cifar-train compare`. Parsers work on text in
- * memory; runlog_read_text loads a file. Exported prefixes: runlog_, runinfo_. */
+ * memory (report_read_file loads a file as text). Exported prefixes: runlog_,
+ * runinfo_. */
 #ifndef CIFAR_RUNLOG_H
 #define CIFAR_RUNLOG_H
 
@@ -37,9 +38,5 @@ double runlog_seconds(const RunLog *log);
 /* Copy the value of "key: value" in run.txt text to value (trimmed, truncated to
  * cap); false when the key is absent or text is NULL. */
 bool runinfo_get(const char *text, const char *key, char *value, size_t cap);
-
-/* The whole file as a NUL-terminated malloc'd string in *text. STATUS_IO naming
- * path if it cannot be read, STATUS_NOMEM if memory runs out. */
-Status runlog_read_text(const char *path, char **text, Error *err);
 
 #endif

@@ -8,13 +8,12 @@
  *   f32 parameters (each parameter tensor in table order), f32 momentum (same
  *   order), f32 statistics (each statistics tensor in table order)
  *   u32 CRC-32 of every byte before it */
-#include <errno.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include "checkpoint.h"
-#include "platform.h"
+#include "report.h"
 
 /* magic, version, total length */
 #define HEADER_BYTES (CHECKPOINT_MAGIC_BYTES + 4 + 8)
@@ -642,39 +641,9 @@ void checkpoint_free(Checkpoint *c)
 Status checkpoint_read_file(const char *path, unsigned char **bytes, size_t *len,
                             Error *err)
 {
-    errno = 0;
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return error_set(err, STATUS_IO, "cannot open %s: %s", path,
-                         errno ? strerror(errno) : "fopen failed");
-    if (!platform_is_file(path)) {
-        fclose(f);   /* opened for reading only: nothing to lose on close */
-        return error_set(err, STATUS_IO, "%s is not a regular file", path);
-    }
-    size_t cap = 1 << 16, used = 0;
-    unsigned char *buf = malloc(cap);
-    Status st = buf ? STATUS_OK : error_set(err, STATUS_NOMEM, "%s: out of memory", path);
-    while (st == STATUS_OK) {
-        used += fread(buf + used, 1, cap - used, f);
-        if (used < cap)
-            break;
-        unsigned char *grown = cap < CHECKPOINT_MAX_BYTES ? realloc(buf, 2 * cap) : NULL;
-        if (cap >= CHECKPOINT_MAX_BYTES)
-            st = error_set(err, STATUS_DATA, "%s is larger than %zu MB: not a checkpoint",
-                           path, CHECKPOINT_MAX_BYTES >> 20);
-        else if (!grown)
-            st = error_set(err, STATUS_NOMEM, "%s: out of memory", path);
-        else
-            buf = grown, cap *= 2;
-    }
-    if (st == STATUS_OK && ferror(f))
-        st = error_set(err, STATUS_IO, "cannot read %s: %s", path, strerror(errno));
-    fclose(f);   /* read only: a failing close loses nothing */
-    if (st != STATUS_OK) {
-        free(buf);
-        return st;
-    }
-    *bytes = buf;
-    *len = used;
-    return STATUS_OK;
+    Status st = report_read_file_max(path, CHECKPOINT_MAX_BYTES, bytes, len, err);
+    if (st == STATUS_DATA)
+        return error_set(err, st, "%s is larger than %zu MB: not a checkpoint", path,
+                         CHECKPOINT_MAX_BYTES >> 20);
+    return st;
 }

@@ -3,12 +3,12 @@
  * a file is validated here (sizes, labels); a set is only changed once a whole file
  * has been accepted. Exported prefixes: cifar_. */
 #include <assert.h>
-#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include "cifar.h"
 #include "platform.h"
+#include "report.h"
 #include "tensor.h"
 
 const char *const cifar_class_names[CIFAR_CLASSES] = {
@@ -94,58 +94,11 @@ Status cifar_parse(CifarSet *set, const unsigned char *bytes, size_t len,
     return STATUS_OK;
 }
 
-/* Read all of an open stream into a malloc'd buffer. Sized for one whole batch
- * file at first, so a real file is read in a single pass. */
-static Status read_stream(FILE *f, const char *path, unsigned char **out, size_t *len,
-                          Error *err)
-{
-    size_t cap = (size_t)CIFAR_RECORDS_PER_FILE * CIFAR_RECORD_BYTES + 1, used = 0;
-    unsigned char *buf = malloc(cap);
-    if (!buf)
-        return error_set(err, STATUS_NOMEM, "%s: out of memory", path);
-    for (;;) {
-        used += fread(buf + used, 1, cap - used, f);
-        if (used < cap)
-            break;
-        size_t bigger;
-        unsigned char *grown = NULL;
-        if (size_mul(cap, 2, &bigger))
-            grown = realloc(buf, bigger);
-        if (!grown) {
-            free(buf);
-            return error_set(err, STATUS_NOMEM, "%s: out of memory (file too large)",
-                             path);
-        }
-        buf = grown;
-        cap = bigger;
-    }
-    if (ferror(f)) {
-        free(buf);
-        return error_set(err, STATUS_IO, "cannot read %s: %s", path, strerror(errno));
-    }
-    *out = buf;
-    *len = used;
-    return STATUS_OK;
-}
-
 Status cifar_read_file(CifarSet *set, const char *path, size_t limit, Error *err)
 {
-    errno = 0;
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return error_set(err, STATUS_IO, "cannot open %s: %s", path,
-                         errno ? strerror(errno) : "fopen failed");
-    /* fopen succeeds on a directory on POSIX; say so before fread fails oddly. */
-    if (!platform_is_file(path)) {
-        fclose(f);   /* opened for reading only: nothing to lose on close */
-        return error_set(err, STATUS_IO, "%s is not a regular file (a directory?)",
-                         path);
-    }
-    unsigned char *bytes = NULL;
-    size_t len = 0;
-    Status st = read_stream(f, path, &bytes, &len, err);
-    if (fclose(f) != 0 && st == STATUS_OK)
-        st = error_set(err, STATUS_IO, "cannot close %s: %s", path, strerror(errno));
+    unsigned char *bytes;
+    size_t len;
+    Status st = report_read_file(path, &bytes, &len, err);
     if (st == STATUS_OK)
         st = cifar_parse(set, bytes, len, path, limit, err);
     free(bytes);

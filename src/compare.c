@@ -6,6 +6,7 @@
 #include <string.h>
 #include "compare.h"
 #include "plot.h"
+#include "progress.h"
 #include "report.h"
 
 #define COMPARE_PATH_MAX 4200
@@ -34,20 +35,23 @@ Status compare_from_text(CompareRun *run, const char *name, const char *log_text
 
 Status compare_load(CompareRun *run, const char *dir, Error *err)
 {
-    char path[COMPARE_PATH_MAX], *text = NULL;
+    char path[COMPARE_PATH_MAX];
+    unsigned char *text;
+    size_t len;
     memset(run, 0, sizeof *run);
     run->name = dir;
     snprintf(path, sizeof path, "%s/log.csv", dir);
-    Status st = runlog_read_text(path, &text, err);
+    Status st = report_read_file(path, &text, &len, err);
     if (st == STATUS_OK)
-        st = runlog_parse(&run->log, text, path, err);
+        st = runlog_parse(&run->log, (const char *)text, path, err);
     free(text);
     if (st != STATUS_OK)
         return st;
     snprintf(path, sizeof path, "%s/run.txt", dir);
     Error ignored;
-    if (runlog_read_text(path, &run->info, &ignored) != STATUS_OK)
-        run->info = NULL;   /* older runs have none: the table says so */
+    /* Older runs have no run.txt: info stays NULL and the table says so. */
+    if (report_read_file(path, &text, &len, &ignored) == STATUS_OK)
+        run->info = (char *)text;   /* NUL-terminated by report_read_file */
     return STATUS_OK;
 }
 
@@ -64,18 +68,6 @@ bool compare_finished(const CompareRun *run, int *planned)
     *planned = run->info && runinfo_get(run->info, "epochs", v, sizeof v) ? atoi(v) : 0;
     return run->info && runinfo_get(run->info, "status", v, sizeof v) &&
            strcmp(v, "finished") == 0;
-}
-
-/* "1h02m", "12m03s" or "42s". */
-static void duration(char *buf, size_t cap, double seconds)
-{
-    long s = lround(seconds);
-    if (s >= 3600)
-        snprintf(buf, cap, "%ldh%02ldm", s / 3600, s / 60 % 60);
-    else if (s >= 60)
-        snprintf(buf, cap, "%ldm%02lds", s / 60, s % 60);
-    else
-        snprintf(buf, cap, "%lds", s);
 }
 
 static void field(const CompareRun *r, const char *key, const char *fallback,
@@ -119,9 +111,9 @@ static void table_row(StrBuf *out, const CompareRun *r, int nw)
         snprintf(best + strlen(best), sizeof best - strlen(best), " (%g)",
                  log->rows[b].epoch);
     if (done && runinfo_get(r->info, "wall_seconds", secs, sizeof secs))
-        duration(wall, sizeof wall, atof(secs));
+        progress_duration(wall, sizeof wall, atof(secs));
     else
-        duration(wall, sizeof wall, runlog_seconds(log));
+        progress_duration(wall, sizeof wall, runlog_seconds(log));
     strbuf_printf(out, "%-*s  %-4s  %-5s  %8s  %-9s  %10s  %-15s  %11s  %s%s\n", nw,
                   r->name, norm, model, params, epochs, fin, best, train, wall,
                   done || !r->info ? "" : " *");

@@ -23,9 +23,10 @@ enum {
 /* 8 x 2 accumulators of 16 floats fill half the 32 zmm registers and leave room for
  * the loaded vectors. The weight gradient's 12 x 2 take 24: more taps per loaded dy
  * vector, measured 4% faster over the models' shapes than 8 x 2 (up to 13% on the
- * 16x16 layers), 14 x 2 no better. Chunks of 4 samples give 32 chunks at batch 128, plenty to keep
- * two workers busy, while the per-chunk dw partials stay small. The vector is as wide
- * as the target's registers: wider ones would be passed differently (GCC -Wpsabi). */
+ * 16x16 layers), 14 x 2 no better. Chunks of 4 samples give 32 chunks at batch 128,
+ * plenty to keep two workers busy, while the per-chunk dw partials stay small. The
+ * vector is as wide as the target's registers: wider ones would be passed differently
+ * (GCC -Wpsabi). */
 enum {
 #if defined(__AVX512F__)
     CONV_VL = 16,
@@ -292,11 +293,10 @@ static void gemm_sample(const Plan *p, const float *ap, const float *xp, float *
             const float *apb = ap + (size_t)b * p->taps * CONV_MR;
             float *c = wide + (size_t)b * CONV_MR * p->nq + q;
             int half = b == blocks - 1 && last_half, one = q + CONV_NR > p->nq;
-            if (one)
-                (half ? tile_forward_half_one : tile_forward_full_one)(p, apb, xp + q, c,
-                                                                       p->nq);
-            else
-                (half ? tile_forward_half : tile_forward_full)(p, apb, xp + q, c, p->nq);
+            void (*tile)(const Plan *, const float *, const float *, float *, size_t) =
+                one ? (half ? tile_forward_half_one : tile_forward_full_one)
+                    : (half ? tile_forward_half : tile_forward_full);
+            tile(p, apb, xp + q, c, p->nq);
         }
 }
 

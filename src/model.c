@@ -409,13 +409,33 @@ float *model_logits_grad(Model *m, int n)
     return last->dy;
 }
 
-static float *grad_of(Model *m, int producer, int reader, int n)
+/* Floats per chunk when zeroing a gradient on the pool: a batch's gradient is up to
+ * 21 MB, and zeroed by the caller alone it was a serial stretch of every step. */
+#define MODEL_ZERO_CHUNK 65536
+
+typedef struct {
+    float *p;
+    size_t n;
+} ZeroJob;
+
+static void zero_chunk(void *ctx, size_t chunk, int worker)
+{
+    (void)worker;
+    const ZeroJob *z = ctx;
+    size_t first = chunk * MODEL_ZERO_CHUNK;
+    size_t count = z->n - first < MODEL_ZERO_CHUNK ? z->n - first : MODEL_ZERO_CHUNK;
+    memset(z->p + first, 0, count * sizeof(float));
+}
+
+static float *grad_of(Model *m, int producer, int reader, int n, Pool *pool)
 {
     if (producer == LAYER_INPUT)
         return NULL;
     Layer *p = &m->layers[producer];
-    if (m->zeroed_by[producer] == reader)
-        memset(p->dy, 0, batch_floats(p, n) * sizeof(float));
+    if (m->zeroed_by[producer] == reader) {
+        ZeroJob z = {p->dy, batch_floats(p, n)};
+        pool_run(pool, (z.n + MODEL_ZERO_CHUNK - 1) / MODEL_ZERO_CHUNK, zero_chunk, &z);
+    }
     return p->dy;
 }
 
@@ -424,8 +444,8 @@ void model_backward(Model *m, const float *x, int n, uint64_t key, Pool *pool)
     for (int i = m->nlayers - 1; i >= 0; i--) {
         Layer *l = &m->layers[i];
         LayerCtx ctx = context(m, n, true, key, pool, i);
-        float *dx = grad_of(m, l->in, i, n);
-        float *dx2 = l->kind == LAYER_ADD ? grad_of(m, l->in2, i, n) : NULL;
+        float *dx = grad_of(m, l->in, i, n, pool);
+        float *dx2 = l->kind == LAYER_ADD ? grad_of(m, l->in2, i, n, pool) : NULL;
         layer_ops[l->kind].backward(l, dx, dx2, input_of(m, l->in, x), &ctx);
     }
 }

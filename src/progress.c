@@ -19,8 +19,7 @@ void progress_init(Progress *p, FILE *out, bool tty, int epochs, long batches,
     p->last_draw = now - PROGRESS_REDRAW;
 }
 
-/* "42s", "3m07s" or "1h02m". */
-static void clock_text(char *buf, size_t cap, double seconds)
+void progress_duration(char *buf, size_t cap, double seconds)
 {
     long s = isfinite(seconds) && seconds > 0.0 ? lround(seconds) : 0;
     if (s >= 3600)
@@ -56,8 +55,8 @@ void progress_format(char *buf, size_t cap, const Progress *p, int epoch, long b
                      ProgressTally t, double now)
 {
     char elapsed[32], left[32];
-    clock_text(elapsed, sizeof elapsed, now - p->start);
-    clock_text(left, sizeof left, eta(p, epoch, batch, now));
+    progress_duration(elapsed, sizeof elapsed, now - p->start);
+    progress_duration(left, sizeof left, eta(p, epoch, batch, now));
     snprintf(buf, cap, "epoch %d/%d  batch %ld/%ld  %.0f img/s  loss %.4f  acc %.2f%%  "
              "%s, eta %s", epoch, p->epochs, batch, p->batches, p->rate, mean_loss(t),
              accuracy(t), elapsed, left);

@@ -1,16 +1,21 @@
-/* report.c - the only module that writes files: whole files go through a temp file
- * and a rename so a crash or a full disk never leaves a half-written target; the CSV
- * log is appended and flushed one row at a time; the PPM encoder works in memory.
+/* report.c - file I/O, and the only module that writes files: whole files go
+ * through a temp file and a rename so a crash or a full disk never leaves a
+ * half-written target; the CSV log is appended and flushed one row at a time; whole
+ * files are read into memory in one place; the PPM encoder works in memory.
  * Exported prefixes: report_, ppm_, csvlog_. */
 #include <assert.h>
 #include <errno.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include "platform.h"
 #include "report.h"
 
 #define REPORT_PATH_MAX 4096
+/* First buffer of a whole-file read, doubled as the file turns out longer. */
+#define REPORT_READ_FIRST ((size_t)1 << 16)
 
 /* errno as text; C11 only promises errno for some library calls, so 0 is possible. */
 static const char *why(int errnum)
@@ -65,6 +70,67 @@ Status report_write_atomic(const char *path, const void *data, size_t len,
         return error_set(err, STATUS_IO, "cannot %s %s: %s", step, path, why(errnum));
     }
     return STATUS_OK;
+}
+
+Status report_read_file_max(const char *path, size_t max, unsigned char **data,
+                            size_t *len, Error *err)
+{
+    *data = NULL;
+    *len = 0;
+    errno = 0;
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return error_set(err, STATUS_IO, "cannot open %s: %s", path, why(errno));
+    /* fopen succeeds on a directory on POSIX; say so before fread fails oddly. */
+    if (!platform_is_file(path)) {
+        fclose(f);   /* opened for reading only: nothing to lose on close */
+        return error_set(err, STATUS_IO, "%s is not a regular file (a directory?)",
+                         path);
+    }
+    /* Room for max bytes, one more to notice a longer file, and the NUL. */
+    size_t limit = max < SIZE_MAX - 2 ? max + 2 : SIZE_MAX;
+    size_t cap = limit < REPORT_READ_FIRST ? limit : REPORT_READ_FIRST, used = 0;
+    unsigned char *buf = malloc(cap);
+    Status st = buf ? STATUS_OK : error_set(err, STATUS_NOMEM, "%s: out of memory", path);
+    errno = 0;
+    while (st == STATUS_OK) {
+        /* buf[0..cap-1) takes bytes; the last byte is kept for the NUL. */
+        used += fread(buf + used, 1, cap - 1 - used, f);
+        if (used > max) {
+            st = error_set(err, STATUS_DATA, "%s is larger than %zu bytes", path, max);
+        } else if (used < cap - 1) {
+            break;
+        } else if (cap == limit) {
+            st = error_set(err, STATUS_NOMEM, "%s: too large to hold in memory", path);
+        } else {
+            size_t bigger = cap <= limit / 2 ? 2 * cap : limit;
+            unsigned char *grown = realloc(buf, bigger);
+            if (!grown)
+                st = error_set(err, STATUS_NOMEM, "%s: out of memory (file too large)",
+                               path);
+            else
+                buf = grown, cap = bigger;
+        }
+    }
+    if (st == STATUS_OK && ferror(f))
+        st = error_set(err, STATUS_IO, "cannot read %s: %s", path, why(errno));
+    errno = 0;
+    if (fclose(f) != 0 && st == STATUS_OK)
+        st = error_set(err, STATUS_IO, "cannot close %s: %s", path, why(errno));
+    if (st != STATUS_OK) {
+        free(buf);
+        return st;
+    }
+    buf[used] = '\0';
+    *data = buf;
+    *len = used;
+    return STATUS_OK;
+}
+
+Status report_read_file(const char *path, unsigned char **data, size_t *len,
+                        Error *err)
+{
+    return report_read_file_max(path, SIZE_MAX, data, len, err);
 }
 
 size_t ppm_encode(unsigned char *out, int w, int h, const unsigned char *planar)

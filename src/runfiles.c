@@ -167,12 +167,14 @@ void runfiles_curves(StrBuf *out, const RunLog *log, const char *title)
 
 static Status read_log(const RunFiles *rf, RunLog *log, Error *err)
 {
-    char path[RUNFILES_PATH_MAX], *text;
+    char path[RUNFILES_PATH_MAX];
+    unsigned char *text;
+    size_t len;
     snprintf(path, sizeof path, "%s/log.csv", rf->cfg->out_dir);
-    Status st = runlog_read_text(path, &text, err);
+    Status st = report_read_file(path, &text, &len, err);
     if (st != STATUS_OK)
         return st;
-    st = runlog_parse(log, text, path, err);
+    st = runlog_parse(log, (const char *)text, path, err);
     free(text);
     return st;
 }

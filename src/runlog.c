@@ -1,4 +1,4 @@
-/* runlog.c - parsing log.csv and run.txt text, and reading a whole text file. */
+/* runlog.c - parsing log.csv and run.txt text (read by report_read_file). */
 #include <errno.h>
 #include <math.h>
 #include <stdio.h>
@@ -180,41 +180,4 @@ bool runinfo_get(const char *text, const char *key, char *value, size_t cap)
         line = nl ? nl + 1 : NULL;
     }
     return false;
-}
-
-Status runlog_read_text(const char *path, char **text, Error *err)
-{
-    *text = NULL;
-    errno = 0;
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return error_set(err, STATUS_IO, "cannot open %s: %s", path,
-                         errno ? strerror(errno) : "unknown error");
-    size_t cap = 4096, len = 0;
-    char *buf = malloc(cap);
-    bool nomem = buf == NULL;
-    while (!nomem) {
-        size_t got = fread(buf + len, 1, cap - len - 1, f);
-        len += got;
-        if (got == 0)
-            break;
-        if (len + 1 == cap) {
-            char *grown = cap <= (size_t)-1 / 2 ? realloc(buf, cap * 2) : NULL;
-            if (grown)
-                buf = grown, cap *= 2;
-            else
-                nomem = true;
-        }
-    }
-    bool bad = ferror(f) != 0;
-    if (fclose(f) != 0)
-        bad = true;
-    if (nomem || bad) {
-        free(buf);
-        return nomem ? error_set(err, STATUS_NOMEM, "out of memory reading %s", path)
-                     : error_set(err, STATUS_IO, "cannot read %s", path);
-    }
-    buf[len] = '\0';
-    *text = buf;
-    return STATUS_OK;
 }

@@ -7,6 +7,9 @@
 
 #include <stdio.h>
 #include <math.h>
+#include <stddef.h>
+#include <stdint.h>
+#include "rng.h"
 
 typedef struct {
     const char *name;
@@ -44,6 +47,38 @@ double test_max_rel_err(const float *a, const float *b, size_t n, double atol,
 float *test_fixture_read(const char *file, const char *name, size_t *count,
                          int dims[4], int *ndim);
 
+/* The records read from one reference fixture file, freed together by
+ * test_fixture_free. Initialise as {TEST_FIXTURE("name.bin"), {NULL}, 0}. */
+#define TEST_FIXTURE_MAX_RECORDS 12
+typedef struct {
+    const char *file;
+    float *rec[TEST_FIXTURE_MAX_RECORDS];
+    int nrec;
+} TestFixture;
+
+/* Record name of f->file, or NULL if missing, if f already holds
+ * TEST_FIXTURE_MAX_RECORDS records, or if it is not of want floats (0: any); dims
+ * may be NULL. The record stays owned by f. */
+float *test_fixture_get(TestFixture *f, const char *name, size_t want, int dims[4]);
+
+/* Frees every record f holds; f can be reused. */
+void test_fixture_free(TestFixture *f);
+
+/* v[i] = offset + a standard normal draw from rng, for i < n. */
+void test_fill_normal(Rng *rng, float *v, size_t n, float offset);
+
+/* 1 if an error ratio passes (<= 1; NaN fails), else 0 after printing what failed
+ * and the ratio on stderr. Use as CHECK(test_report_ratio("dx", ratio)). */
+int test_report_ratio(const char *what, double ratio);
+
+/* Finite-difference gradient check: the worst |numeric - grad[i]| /
+ * (atol + rtol * |grad[i]|) over param[0..n) (<= 1 passes, NaN gives INFINITY).
+ * numeric is the central difference of loss(ctx) at param[i] +- step, divided by
+ * the step actually taken in float; param is restored afterwards. */
+double test_grad_error(double (*loss)(void *ctx), void *ctx, float *param,
+                       const float *grad, size_t n, float step, double atol,
+                       double rtol);
+
 /* Path of a fixture: "tests/fixtures/<name>" relative to the repository root (the
  * runner is started there by make). */
 #define TEST_FIXTURE(name) "tests/fixtures/" name
@@ -54,6 +89,29 @@ int test_xml_wellformed(const char *text, char *why, size_t cap);
 
 /* A fresh directory under the system temp dir for a test's files, or NULL. */
 const char *test_tmpdir(void);
+
+/* Copies a fresh test_tmpdir() into dir (cap bytes): 1 on success, else 0. */
+int test_tmpdir_copy(char *dir, size_t cap);
+
+/* out = "dir/name" (truncated to cap), with any file left there by an earlier run
+ * removed. */
+void test_path_fresh(char *out, size_t cap, const char *dir, const char *name);
+
+/* Writes dir/file: count CIFAR records of easily separated classes (each label a
+ * distinct colour per channel plus uniform noise), drawn from seed. Returns 0, or 1
+ * after printing the failed check. */
+int test_write_synthetic_cifar(const char *dir, const char *file, int count,
+                               uint64_t seed);
+
+/* A fresh temp directory, copied into dir (cap bytes), holding data_batch_1.bin of
+ * ntrain records from seed and test_batch.bin of ntest from seed + 1; made on the
+ * first call (dir[0] == '\0'), later calls return dir as it is. NULL on failure. */
+const char *test_synthetic_cifar_dir(char *dir, size_t cap, int ntrain, int ntest,
+                                     uint64_t seed);
+
+/* dir/log.csv with its seconds column (the 9th) removed, as a malloc'd string;
+ * NULL if it cannot be read. */
+char *test_log_without_seconds(const char *dir);
 
 extern const TestCase tensor_tests[];
 extern const TestCase conv_tests[];

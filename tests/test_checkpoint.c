@@ -27,48 +27,10 @@ static unsigned char *read_all(const char *path, size_t *len)
     return bytes;
 }
 
-/* Colour classes as in test_train.c: each label a distinct colour plus noise. */
-static int write_synthetic(const char *dir, const char *file, int count, uint64_t seed)
-{
-    Rng rng;
-    rng_seed(&rng, seed, RNG_STREAM_TEST);
-    size_t len = (size_t)count * CIFAR_RECORD_BYTES;
-    unsigned char *buf = malloc(len);
-    CHECK(buf != NULL);
-    for (int i = 0; i < count; i++) {
-        unsigned char *rec = buf + (size_t)i * CIFAR_RECORD_BYTES;
-        int label = (int)rng_below(&rng, CIFAR_CLASSES);
-        rec[0] = (unsigned char)label;
-        for (int c = 0; c < CIFAR_CHANNELS; c++) {
-            int level = ((label >> c) & 1) ? 190 : 60;
-            level += label >= 8 ? 40 : (label & 4 ? -20 : 0);
-            for (int p = 0; p < CIFAR_PLANE_BYTES; p++)
-                rec[1 + c * CIFAR_PLANE_BYTES + p] =
-                    (unsigned char)(level + (int)rng_below(&rng, 41) - 20);
-        }
-    }
-    char path[512];
-    snprintf(path, sizeof path, "%s/%s", dir, file);
-    Error err;
-    Status st = report_write_atomic(path, buf, len, &err);
-    free(buf);
-    CHECK(st == STATUS_OK);
-    return 0;
-}
-
 static const char *synthetic_dir(void)
 {
     static char dir[256];
-    if (dir[0])
-        return dir;
-    const char *t = test_tmpdir();
-    if (!t)
-        return NULL;
-    snprintf(dir, sizeof dir, "%s", t);
-    if (write_synthetic(dir, "data_batch_1.bin", SYN_TRAIN, 11) ||
-        write_synthetic(dir, "test_batch.bin", SYN_TEST, 12))
-        return NULL;
-    return dir;
+    return test_synthetic_cifar_dir(dir, sizeof dir, SYN_TRAIN, SYN_TEST, 11);
 }
 
 static void config(TrainConfig *cfg, const char *name)
@@ -117,38 +79,11 @@ static int run_ok(TrainConfig *cfg, int threads)
     return 0;
 }
 
-/* The log with its seconds column (the 9th) removed, malloc'd. */
-static char *log_without_seconds(const char *dir)
-{
-    char path[600];
-    snprintf(path, sizeof path, "%s/log.csv", dir);
-    size_t len;
-    unsigned char *bytes = read_all(path, &len);
-    if (!bytes)
-        return NULL;
-    char *out = malloc(len + 1);
-    size_t n = 0;
-    int field = 0;
-    for (size_t i = 0; out && i < len; i++) {
-        char ch = (char)bytes[i];
-        if (ch == '\n')
-            field = 0;
-        else if (ch == ',')
-            field++;
-        if (field != 8 || ch == ',')
-            out[n++] = ch;
-    }
-    if (out)
-        out[n] = '\0';
-    free(bytes);
-    return out;
-}
-
 /* Whether two run directories end with the same log (less seconds) and the same
  * tensors, bit for bit. */
 static int same_runs(const char *a, const char *b)
 {
-    char *la = log_without_seconds(a), *lb = log_without_seconds(b);
+    char *la = test_log_without_seconds(a), *lb = test_log_without_seconds(b);
     CHECK(la && lb);
     int same_log = strcmp(la, lb) == 0;
     if (!same_log)

@@ -39,29 +39,13 @@ static int write_file(const char *path, const unsigned char *bytes, size_t len)
     return fclose(f) == 0 && ok;
 }
 
-/* A fresh temp directory copied out of test_tmpdir's static buffer. */
-static int make_dir(char *dir, size_t cap)
-{
-    const char *d = test_tmpdir();
-    if (!d || strlen(d) >= cap)
-        return 0;
-    strcpy(dir, d);
-    return 1;
-}
-
-static void join(char *out, size_t cap, const char *dir, const char *name)
-{
-    snprintf(out, cap, "%s/%s", dir, name);
-    remove(out);   /* a leftover from an earlier run in the same temp dir */
-}
-
 /* Write count records (labels labels[], pixels from record number first) to
  * dir/name. */
 static int write_batch(const char *dir, const char *name, int count,
                        const unsigned char *labels, int first)
 {
     char path[512];
-    join(path, sizeof path, dir, name);
+    test_path_fresh(path, sizeof path, dir, name);
     unsigned char *buf = malloc((size_t)count * CIFAR_RECORD_BYTES);
     if (!buf)
         return 0;
@@ -83,7 +67,7 @@ static int pixels_match(const CifarSet *set, size_t at, int record)
 static int test_read_three_records(void)
 {
     char dir[256], path[512];
-    CHECK(make_dir(dir, sizeof dir));
+    CHECK(test_tmpdir_copy(dir, sizeof dir));
     const unsigned char labels[3] = {6, 9, 0};
     CHECK(write_batch(dir, "three.bin", 3, labels, 0));
     snprintf(path, sizeof path, "%s/three.bin", dir);
@@ -123,12 +107,12 @@ static int test_parse_limit_appends(void)
 static int test_load_train_limit_across_files(void)
 {
     char dir[256];
-    CHECK(make_dir(dir, sizeof dir));
+    CHECK(test_tmpdir_copy(dir, sizeof dir));
     const unsigned char first[3] = {0, 1, 2}, second[3] = {3, 4, 5};
     CHECK(write_batch(dir, "data_batch_1.bin", 3, first, 0));
     CHECK(write_batch(dir, "data_batch_2.bin", 3, second, 3));
     char missing[512];
-    join(missing, sizeof missing, dir, "data_batch_3.bin");
+    test_path_fresh(missing, sizeof missing, dir, "data_batch_3.bin");
     CifarSet set = {0, NULL, NULL};
     Error err;
     /* data_batch_3.bin does not exist, so this passes only if loading stops early. */
@@ -163,8 +147,8 @@ static Status parse_sized(size_t len, const char *name, Error *err)
 static int test_truncated_file(void)
 {
     char dir[256], path[512];
-    CHECK(make_dir(dir, sizeof dir));
-    join(path, sizeof path, dir, "short.bin");
+    CHECK(test_tmpdir_copy(dir, sizeof dir));
+    test_path_fresh(path, sizeof path, dir, "short.bin");
     /* Two records with the second one cut 100 bytes short. */
     const unsigned char labels[2] = {1, 1};
     unsigned char buf[2 * CIFAR_RECORD_BYTES];
@@ -194,8 +178,8 @@ static int test_size_not_multiple(void)
 static int test_empty_file(void)
 {
     char dir[256], path[512];
-    CHECK(make_dir(dir, sizeof dir));
-    join(path, sizeof path, dir, "empty.bin");
+    CHECK(test_tmpdir_copy(dir, sizeof dir));
+    test_path_fresh(path, sizeof path, dir, "empty.bin");
     CHECK(write_file(path, (const unsigned char *)"", 0));
     CifarSet set = {0, NULL, NULL};
     Error err;
@@ -226,8 +210,8 @@ static int test_bad_label_leaves_set_unchanged(void)
 static int test_missing_file_and_dir(void)
 {
     char dir[256], path[512];
-    CHECK(make_dir(dir, sizeof dir));
-    join(path, sizeof path, dir, "nothing.bin");
+    CHECK(test_tmpdir_copy(dir, sizeof dir));
+    test_path_fresh(path, sizeof path, dir, "nothing.bin");
     CifarSet set = {0, NULL, NULL};
     Error err;
     CHECK(cifar_read_file(&set, path, 0, &err) == STATUS_IO);
@@ -249,7 +233,7 @@ static int test_missing_file_and_dir(void)
 static int test_directory_instead_of_file(void)
 {
     char dir[256], path[512];
-    CHECK(make_dir(dir, sizeof dir));
+    CHECK(test_tmpdir_copy(dir, sizeof dir));
     snprintf(path, sizeof path, "%s/test_batch.bin", dir);
     Error err;
     CHECK(platform_mkdirs(path, &err) == STATUS_OK);

@@ -51,12 +51,6 @@ static size_t count_w(const ConvShape *s)
     return (size_t)s->cout * (size_t)s->cin * (size_t)s->k * (size_t)s->k;
 }
 
-static void fill_normal(float *a, size_t n, Rng *rng)
-{
-    for (size_t i = 0; i < n; i++)
-        a[i] = rng_normal(rng);
-}
-
 static int all_equal(const float *a, const float *b, size_t n)
 {
     return memcmp(a, b, n * sizeof *a) == 0;
@@ -256,9 +250,9 @@ static int test_conv_naive_gradcheck(void)
     float *x = buf, *dx = x + nx, *w = dx + nx, *dw = w + nw, *r = dw + nw, *y = r + ny;
     Rng rng;
     rng_seed(&rng, 7, RNG_STREAM_TEST);
-    fill_normal(x, nx, &rng);
-    fill_normal(w, nw, &rng);
-    fill_normal(r, ny, &rng);
+    test_fill_normal(&rng, x, nx, 0.0f);
+    test_fill_normal(&rng, w, nw, 0.0f);
+    test_fill_normal(&rng, r, ny, 0.0f);
     memset(dx, 0, nx * sizeof *dx);
     memset(dw, 0, nw * sizeof *dw);
     /* dL/dy = r. */
@@ -309,11 +303,11 @@ static int case_alloc(Case *c, const ConvShape *s, uint64_t seed)
         c->scratch[c->nscratch + i] = GUARD_VALUE;
     Rng rng;
     rng_seed(&rng, seed, RNG_STREAM_TEST);
-    fill_normal(c->x, c->nx, &rng);
-    fill_normal(c->w, c->nw, &rng);
-    fill_normal(c->dy, c->ny, &rng);
-    fill_normal(c->dx0, c->nx, &rng);
-    fill_normal(c->dw0, c->nw, &rng);
+    test_fill_normal(&rng, c->x, c->nx, 0.0f);
+    test_fill_normal(&rng, c->w, c->nw, 0.0f);
+    test_fill_normal(&rng, c->dy, c->ny, 0.0f);
+    test_fill_normal(&rng, c->dx0, c->nx, 0.0f);
+    test_fill_normal(&rng, c->dw0, c->nw, 0.0f);
     return 1;
 }
 

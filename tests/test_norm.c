@@ -34,7 +34,6 @@
 #define CASE_MAX 2048
 #define CASE_MAX_C 16
 #define CASE_MAX_STATS 64
-#define FIXTURE_MAX_RECORDS 12
 
 typedef enum { NORM_BATCH, NORM_GROUP } NormKind;
 
@@ -55,12 +54,6 @@ static size_t count(Shape4 s)
     return shape4_count(s);
 }
 
-static void fill_normal(Rng *rng, float *v, size_t n, float offset)
-{
-    for (size_t i = 0; i < n; i++)
-        v[i] = offset + rng_normal(rng);
-}
-
 /* Random inputs and weights; running statistics start at mean 0, variance 1. */
 static void case_init(NormCase *nc, NormKind kind, Shape4 s, int groups, uint64_t seed)
 {
@@ -70,10 +63,10 @@ static void case_init(NormCase *nc, NormKind kind, Shape4 s, int groups, uint64_
     nc->kind = kind;
     nc->s = s;
     nc->groups = groups;
-    fill_normal(&rng, nc->x, count(s), 0.5f);
-    fill_normal(&rng, nc->r, count(s), 0.0f);
-    fill_normal(&rng, nc->gamma, (size_t)s.c, 1.0f);
-    fill_normal(&rng, nc->beta, (size_t)s.c, 0.0f);
+    test_fill_normal(&rng, nc->x, count(s), 0.5f);
+    test_fill_normal(&rng, nc->r, count(s), 0.0f);
+    test_fill_normal(&rng, nc->gamma, (size_t)s.c, 1.0f);
+    test_fill_normal(&rng, nc->beta, (size_t)s.c, 0.0f);
     for (int c = 0; c < s.c; c++)
         nc->run_var[c] = 1.0f;
 }
@@ -116,58 +109,47 @@ static double case_loss(NormCase *nc)
     return loss;
 }
 
-/* Worst |numeric - analytic| / (GRAD_ATOL + GRAD_RTOL * |analytic|) over param[n];
- * the step actually taken in float is the denominator. */
-static double grad_error(NormCase *nc, float *param, const float *grad, size_t n)
+/* The case's loss, in the form test_grad_error calls. */
+static double loss_of_case(void *nc)
 {
-    double worst = 0.0;
-    for (size_t i = 0; i < n; i++) {
-        float v = param[i];
-        param[i] = v + GRAD_STEP;
-        float up = param[i];
-        double loss_up = case_loss(nc);
-        param[i] = v - GRAD_STEP;
-        float down = param[i];
-        double loss_down = case_loss(nc);
-        param[i] = v;
-        double numeric = (loss_up - loss_down) / ((double)up - (double)down);
-        double e = fabs(numeric - (double)grad[i]) /
-                   (GRAD_ATOL + GRAD_RTOL * fabs((double)grad[i]));
-        if (!(e <= worst))
-            worst = isnan(e) ? (double)INFINITY : e;
-    }
-    return worst;
+    return case_loss(nc);
 }
 
-static int report_ok(const char *what, double ratio)
+/* Worst |numeric - analytic| / (GRAD_ATOL + GRAD_RTOL * |analytic|) over param[n]. */
+static double grad_error(NormCase *nc, float *param, const float *grad, size_t n)
 {
-    if (ratio <= 1.0)
-        return 1;
-    fprintf(stderr, "  %s: error ratio %.3g (> 1 fails)\n", what, ratio);
-    return 0;
+    return test_grad_error(loss_of_case, nc, param, grad, n, GRAD_STEP, GRAD_ATOL,
+                           GRAD_RTOL);
+}
+
+/* Forward, then one backward from zero gradients; copies the gradients out to
+ * dx[CASE_MAX], dgamma[CASE_MAX_C] and dbeta[CASE_MAX_C]. */
+static void first_backward(NormCase *nc, float *dx, float *dgamma, float *dbeta)
+{
+    case_forward(nc, NULL);
+    case_zero_grads(nc);
+    case_backward(nc, NULL);
+    memcpy(dx, nc->dx, sizeof nc->dx);
+    memcpy(dgamma, nc->dgamma, sizeof nc->dgamma);
+    memcpy(dbeta, nc->dbeta, sizeof nc->dbeta);
 }
 
 /* Gradient check of x, gamma and beta for one case. */
 static int check_gradients(NormCase *nc)
 {
-    case_forward(nc, NULL);
-    case_zero_grads(nc);
-    case_backward(nc, NULL);
     float dx[CASE_MAX], dgamma[CASE_MAX_C], dbeta[CASE_MAX_C];
-    memcpy(dx, nc->dx, sizeof dx);
-    memcpy(dgamma, nc->dgamma, sizeof dgamma);
-    memcpy(dbeta, nc->dbeta, sizeof dbeta);
+    first_backward(nc, dx, dgamma, dbeta);
     size_t c = (size_t)nc->s.c;
-    CHECK(report_ok("dx", grad_error(nc, nc->x, dx, count(nc->s))));
-    CHECK(report_ok("dgamma", grad_error(nc, nc->gamma, dgamma, c)));
-    CHECK(report_ok("dbeta", grad_error(nc, nc->beta, dbeta, c)));
+    CHECK(test_report_ratio("dx", grad_error(nc, nc->x, dx, count(nc->s))));
+    CHECK(test_report_ratio("dgamma", grad_error(nc, nc->gamma, dgamma, c)));
+    CHECK(test_report_ratio("dbeta", grad_error(nc, nc->beta, dbeta, c)));
     return 0;
 }
 
 static int close_arrays(const char *what, const float *got, const float *want, size_t n,
                         double atol, double rtol)
 {
-    return report_ok(what, test_max_rel_err(got, want, n, atol, rtol));
+    return test_report_ratio(what, test_max_rel_err(got, want, n, atol, rtol));
 }
 
 /* --- hand-computed cases --------------------------------------------------------- */
@@ -250,54 +232,23 @@ static int test_groupnorm_hand(void)
 
 /* --- reference fixtures ---------------------------------------------------------- */
 
-/* The records read from one fixture file, freed together. */
-typedef struct {
-    const char *file;
-    float *rec[FIXTURE_MAX_RECORDS];
-    int nrec;
-} Fixture;
-
-/* Record name, or NULL if missing or not of want floats (0: any); dims may be
- * NULL. */
-static float *fixture_get(Fixture *f, const char *name, size_t want, int dims[4])
-{
-    size_t n;
-    int nd;
-    if (f->nrec == FIXTURE_MAX_RECORDS)
-        return NULL;
-    float *data = test_fixture_read(f->file, name, &n, dims, &nd);
-    if (data && want != 0 && n != want) {
-        fprintf(stderr, "  %s: %zu floats, want %zu\n", name, n, want);
-        free(data);
-        return NULL;
-    }
-    if (data)
-        f->rec[f->nrec++] = data;
-    return data;
-}
-
-static void fixture_free(Fixture *f)
-{
-    for (int i = 0; i < f->nrec; i++)
-        free(f->rec[i]);
-    f->nrec = 0;
-}
-
-static int check_bnorm_train(Fixture *f)
+static int check_bnorm_train(TestFixture *f)
 {
     int d[4];
-    float *x = fixture_get(f, "x", 0, d);
+    float *x = test_fixture_get(f, "x", 0, d);
     CHECK(x != NULL);
     Shape4 s = {d[0], d[1], d[2], d[3]};
     size_t n = count(s), c = (size_t)s.c;
     CHECK(n <= CASE_MAX && c <= CASE_MAX_C);
-    float *gamma = fixture_get(f, "gamma", c, NULL), *beta = fixture_get(f, "beta", c, NULL);
-    float *want_y = fixture_get(f, "y", n, NULL), *dy = fixture_get(f, "dy", n, NULL);
-    float *want_dx = fixture_get(f, "dx", n, NULL);
-    float *want_dgamma = fixture_get(f, "dgamma", c, NULL);
-    float *want_dbeta = fixture_get(f, "dbeta", c, NULL);
-    float *want_rm = fixture_get(f, "running_mean", c, NULL);
-    float *want_rv = fixture_get(f, "running_var", c, NULL);
+    float *gamma = test_fixture_get(f, "gamma", c, NULL);
+    float *beta = test_fixture_get(f, "beta", c, NULL);
+    float *want_y = test_fixture_get(f, "y", n, NULL);
+    float *dy = test_fixture_get(f, "dy", n, NULL);
+    float *want_dx = test_fixture_get(f, "dx", n, NULL);
+    float *want_dgamma = test_fixture_get(f, "dgamma", c, NULL);
+    float *want_dbeta = test_fixture_get(f, "dbeta", c, NULL);
+    float *want_rm = test_fixture_get(f, "running_mean", c, NULL);
+    float *want_rv = test_fixture_get(f, "running_var", c, NULL);
     CHECK(gamma && beta && want_y && dy && want_dx && want_dgamma && want_dbeta &&
           want_rm && want_rv);
     float y[CASE_MAX], dx[CASE_MAX] = {0}, mean[CASE_MAX_C], rstd[CASE_MAX_C];
@@ -317,18 +268,19 @@ static int check_bnorm_train(Fixture *f)
     return 0;
 }
 
-static int check_bnorm_eval(Fixture *f)
+static int check_bnorm_eval(TestFixture *f)
 {
     int d[4];
-    float *x = fixture_get(f, "x", 0, d);
+    float *x = test_fixture_get(f, "x", 0, d);
     CHECK(x != NULL);
     Shape4 s = {d[0], d[1], d[2], d[3]};
     size_t n = count(s), c = (size_t)s.c;
     CHECK(n <= CASE_MAX);
-    float *gamma = fixture_get(f, "gamma", c, NULL), *beta = fixture_get(f, "beta", c, NULL);
-    float *run_mean = fixture_get(f, "running_mean", c, NULL);
-    float *run_var = fixture_get(f, "running_var", c, NULL);
-    float *want_y = fixture_get(f, "y", n, NULL);
+    float *gamma = test_fixture_get(f, "gamma", c, NULL);
+    float *beta = test_fixture_get(f, "beta", c, NULL);
+    float *run_mean = test_fixture_get(f, "running_mean", c, NULL);
+    float *run_var = test_fixture_get(f, "running_var", c, NULL);
+    float *want_y = test_fixture_get(f, "y", n, NULL);
     CHECK(gamma && beta && run_mean && run_var && want_y);
     float y[CASE_MAX];
     bnorm_forward_eval(s, y, x, gamma, beta, run_mean, run_var, FIXTURE_EPS, NULL);
@@ -336,19 +288,21 @@ static int check_bnorm_eval(Fixture *f)
     return 0;
 }
 
-static int check_gnorm(Fixture *f, int groups)
+static int check_gnorm(TestFixture *f, int groups)
 {
     int d[4];
-    float *x = fixture_get(f, "x", 0, d);
+    float *x = test_fixture_get(f, "x", 0, d);
     CHECK(x != NULL);
     Shape4 s = {d[0], d[1], d[2], d[3]};
     size_t n = count(s), c = (size_t)s.c;
     CHECK(n <= CASE_MAX && c <= CASE_MAX_C && (size_t)(s.n * groups) <= CASE_MAX_STATS);
-    float *gamma = fixture_get(f, "gamma", c, NULL), *beta = fixture_get(f, "beta", c, NULL);
-    float *want_y = fixture_get(f, "y", n, NULL), *dy = fixture_get(f, "dy", n, NULL);
-    float *want_dx = fixture_get(f, "dx", n, NULL);
-    float *want_dgamma = fixture_get(f, "dgamma", c, NULL);
-    float *want_dbeta = fixture_get(f, "dbeta", c, NULL);
+    float *gamma = test_fixture_get(f, "gamma", c, NULL);
+    float *beta = test_fixture_get(f, "beta", c, NULL);
+    float *want_y = test_fixture_get(f, "y", n, NULL);
+    float *dy = test_fixture_get(f, "dy", n, NULL);
+    float *want_dx = test_fixture_get(f, "dx", n, NULL);
+    float *want_dgamma = test_fixture_get(f, "dgamma", c, NULL);
+    float *want_dbeta = test_fixture_get(f, "dbeta", c, NULL);
     CHECK(gamma && beta && want_y && dy && want_dx && want_dgamma && want_dbeta);
     float y[CASE_MAX], dx[CASE_MAX] = {0}, mean[CASE_MAX_STATS], rstd[CASE_MAX_STATS];
     float dgamma[CASE_MAX_C] = {0}, dbeta[CASE_MAX_C] = {0};
@@ -363,33 +317,33 @@ static int check_gnorm(Fixture *f, int groups)
 
 static int test_bnorm_train_fixture(void)
 {
-    Fixture f = {TEST_FIXTURE("batchnorm_train.bin"), {NULL}, 0};
+    TestFixture f = {TEST_FIXTURE("batchnorm_train.bin"), {NULL}, 0};
     int rc = check_bnorm_train(&f);
-    fixture_free(&f);
+    test_fixture_free(&f);
     return rc;
 }
 
 static int test_bnorm_eval_fixture(void)
 {
-    Fixture f = {TEST_FIXTURE("batchnorm_eval.bin"), {NULL}, 0};
+    TestFixture f = {TEST_FIXTURE("batchnorm_eval.bin"), {NULL}, 0};
     int rc = check_bnorm_eval(&f);
-    fixture_free(&f);
+    test_fixture_free(&f);
     return rc;
 }
 
 static int test_groupnorm_fixture(void)
 {
-    Fixture f = {TEST_FIXTURE("groupnorm_g2.bin"), {NULL}, 0};
+    TestFixture f = {TEST_FIXTURE("groupnorm_g2.bin"), {NULL}, 0};
     int rc = check_gnorm(&f, 2);
-    fixture_free(&f);
+    test_fixture_free(&f);
     return rc;
 }
 
 static int test_layernorm_fixture(void)
 {
-    Fixture f = {TEST_FIXTURE("layernorm.bin"), {NULL}, 0};
+    TestFixture f = {TEST_FIXTURE("layernorm.bin"), {NULL}, 0};
     int rc = check_gnorm(&f, 1);
-    fixture_free(&f);
+    test_fixture_free(&f);
     return rc;
 }
 
@@ -424,13 +378,8 @@ static int test_groupnorm_gradcheck(void)
 /* A second backward must add the same amount again: twice the first result. */
 static int check_backward_doubles(NormCase *nc)
 {
-    case_forward(nc, NULL);
-    case_zero_grads(nc);
-    case_backward(nc, NULL);
     float dx[CASE_MAX], dgamma[CASE_MAX_C], dbeta[CASE_MAX_C];
-    memcpy(dx, nc->dx, sizeof dx);
-    memcpy(dgamma, nc->dgamma, sizeof dgamma);
-    memcpy(dbeta, nc->dbeta, sizeof dbeta);
+    first_backward(nc, dx, dgamma, dbeta);
     case_backward(nc, NULL);
     for (size_t i = 0; i < count(nc->s); i++)
         CHECK(nc->dx[i] == 2.0f * dx[i] && dx[i] != 0.0f);

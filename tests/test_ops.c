@@ -26,7 +26,6 @@
 #define KINK_GAP 0.1f
 
 #define CASE_MAX 256
-#define FIXTURE_MAX_RECORDS 8
 #define DROPOUT_KEY 0x5eedULL
 /* Elements in the dropout rate test: the dropped fraction has standard deviation
  * sqrt(p(1-p)/n) ~= 4.5e-4 at p = 0.3; the bound is ~6 of those. */
@@ -49,12 +48,6 @@ struct OpCase {
     float smoothing;
     double (*objective)(OpCase *oc);
 };
-
-static void fill_normal(Rng *rng, float *v, size_t n)
-{
-    for (size_t i = 0; i < n; i++)
-        v[i] = rng_normal(rng);
-}
 
 static double weighted_sum(const OpCase *oc)
 {
@@ -102,35 +95,17 @@ static double loss_objective(OpCase *oc)
     return loss_nll(n, oc->k, oc->y, oc->labels, oc->smoothing);
 }
 
-/* Worst |numeric - analytic| / (GRAD_ATOL + GRAD_RTOL * |analytic|) over param[n];
- * the step actually taken in float is the denominator. */
-static double grad_error(OpCase *oc, float *param, const float *grad, size_t n)
+/* The case's loss, in the form test_grad_error calls. */
+static double loss_of_case(void *oc)
 {
-    double worst = 0.0;
-    for (size_t i = 0; i < n; i++) {
-        float v = param[i];
-        param[i] = v + GRAD_STEP;
-        float up = param[i];
-        double loss_up = oc->objective(oc);
-        param[i] = v - GRAD_STEP;
-        float down = param[i];
-        double loss_down = oc->objective(oc);
-        param[i] = v;
-        double numeric = (loss_up - loss_down) / ((double)up - (double)down);
-        double e = fabs(numeric - (double)grad[i]) /
-                   (GRAD_ATOL + GRAD_RTOL * fabs((double)grad[i]));
-        if (!(e <= worst))
-            worst = isnan(e) ? (double)INFINITY : e;
-    }
-    return worst;
+    return ((OpCase *)oc)->objective(oc);
 }
 
-static int report_ok(const char *what, double ratio)
+/* Worst |numeric - analytic| / (GRAD_ATOL + GRAD_RTOL * |analytic|) over param[n]. */
+static double grad_error(OpCase *oc, float *param, const float *grad, size_t n)
 {
-    if (ratio <= 1.0)
-        return 1;
-    fprintf(stderr, "  %s: error ratio %.3g (> 1 fails)\n", what, ratio);
-    return 0;
+    return test_grad_error(loss_of_case, oc, param, grad, n, GRAD_STEP, GRAD_ATOL,
+                           GRAD_RTOL);
 }
 
 static OpCase *case_new(Shape4 s, size_t n_in, size_t n_out,
@@ -144,9 +119,9 @@ static OpCase *case_new(Shape4 s, size_t n_in, size_t n_out,
     oc.n_in = n_in;
     oc.n_out = n_out;
     oc.objective = objective;
-    fill_normal(&rng, oc.a, n_in);
-    fill_normal(&rng, oc.b, n_in);
-    fill_normal(&rng, oc.r, n_out);
+    test_fill_normal(&rng, oc.a, n_in, 0.0f);
+    test_fill_normal(&rng, oc.b, n_in, 0.0f);
+    test_fill_normal(&rng, oc.r, n_out, 0.0f);
     return &oc;
 }
 
@@ -307,57 +282,26 @@ static int test_loss_large_logits(void)
 
 /* --- reference fixtures ---------------------------------------------------------- */
 
-/* The records read from one fixture file, freed together. */
-typedef struct {
-    const char *file;
-    float *rec[FIXTURE_MAX_RECORDS];
-    int nrec;
-} Fixture;
-
-/* Record name, or NULL if missing or not of want floats (0: any); dims may be
- * NULL. */
-static float *fixture_get(Fixture *f, const char *name, size_t want, int dims[4])
-{
-    size_t n;
-    int nd;
-    if (f->nrec == FIXTURE_MAX_RECORDS)
-        return NULL;
-    float *data = test_fixture_read(f->file, name, &n, dims, &nd);
-    if (data && want != 0 && n != want) {
-        fprintf(stderr, "  %s: %zu floats, want %zu\n", name, n, want);
-        free(data);
-        return NULL;
-    }
-    if (data)
-        f->rec[f->nrec++] = data;
-    return data;
-}
-
-static void fixture_free(Fixture *f)
-{
-    for (int i = 0; i < f->nrec; i++)
-        free(f->rec[i]);
-    f->nrec = 0;
-}
-
 static int close_arrays(const char *what, const float *got, const float *want, size_t n)
 {
-    return report_ok(what, test_max_rel_err(got, want, n, FIXTURE_ATOL, FIXTURE_RTOL));
+    return test_report_ratio(what,
+                             test_max_rel_err(got, want, n, FIXTURE_ATOL, FIXTURE_RTOL));
 }
 
 /* Max-pool or average pool: x, y, dy, dx. */
-static int check_pool(Fixture *f, int is_max)
+static int check_pool(TestFixture *f, int is_max)
 {
     int d[4];
-    float *x = fixture_get(f, "x", 0, d);
+    float *x = test_fixture_get(f, "x", 0, d);
     CHECK(x != NULL);
     Shape4 s = {d[0], d[1], d[2], d[3]};
     size_t n = shape4_count(s);
     size_t planes = (size_t)s.n * (size_t)s.c;
     size_t n_out = is_max ? planes * (size_t)(s.h / 2) * (size_t)(s.w / 2) : planes;
     CHECK(n <= CASE_MAX);
-    float *want_y = fixture_get(f, "y", n_out, NULL), *dy = fixture_get(f, "dy", n_out, NULL);
-    float *want_dx = fixture_get(f, "dx", n, NULL);
+    float *want_y = test_fixture_get(f, "y", n_out, NULL);
+    float *dy = test_fixture_get(f, "dy", n_out, NULL);
+    float *want_dx = test_fixture_get(f, "dx", n, NULL);
     CHECK(want_y && dy && want_dx);
     float y[CASE_MAX], dx[CASE_MAX] = {0};
     if (is_max) {
@@ -372,17 +316,17 @@ static int check_pool(Fixture *f, int is_max)
     return 0;
 }
 
-static int check_loss(Fixture *f)
+static int check_loss(TestFixture *f)
 {
     int d[4];
-    float *logits = fixture_get(f, "logits", 0, d);
+    float *logits = test_fixture_get(f, "logits", 0, d);
     CHECK(logits != NULL);
     int n = d[0], k = d[1];
     size_t nk = (size_t)n * (size_t)k;
     CHECK(nk <= CASE_MAX);
-    float *label_values = fixture_get(f, "labels", (size_t)n, NULL);
-    float *want_loss = fixture_get(f, "loss", 1, NULL);
-    float *want_d = fixture_get(f, "dlogits", nk, NULL);
+    float *label_values = test_fixture_get(f, "labels", (size_t)n, NULL);
+    float *want_loss = test_fixture_get(f, "loss", 1, NULL);
+    float *want_d = test_fixture_get(f, "dlogits", nk, NULL);
     CHECK(label_values && want_loss && want_d);
     unsigned char labels[CASE_MAX];
     for (int i = 0; i < n; i++)
@@ -398,25 +342,25 @@ static int check_loss(Fixture *f)
 
 static int test_maxpool_fixture(void)
 {
-    Fixture f = {TEST_FIXTURE("maxpool2.bin"), {NULL}, 0};
+    TestFixture f = {TEST_FIXTURE("maxpool2.bin"), {NULL}, 0};
     int rc = check_pool(&f, 1);
-    fixture_free(&f);
+    test_fixture_free(&f);
     return rc;
 }
 
 static int test_avgpool_fixture(void)
 {
-    Fixture f = {TEST_FIXTURE("avgpool_global.bin"), {NULL}, 0};
+    TestFixture f = {TEST_FIXTURE("avgpool_global.bin"), {NULL}, 0};
     int rc = check_pool(&f, 0);
-    fixture_free(&f);
+    test_fixture_free(&f);
     return rc;
 }
 
 static int test_loss_fixture(void)
 {
-    Fixture f = {TEST_FIXTURE("logsoftmax_nll.bin"), {NULL}, 0};
+    TestFixture f = {TEST_FIXTURE("logsoftmax_nll.bin"), {NULL}, 0};
     int rc = check_loss(&f);
-    fixture_free(&f);
+    test_fixture_free(&f);
     return rc;
 }
 
@@ -430,7 +374,7 @@ static int test_relu_gradcheck(void)
     relu_backward(oc->n_in, oc->da, oc->r, oc->y);
     float grad[CASE_MAX];
     memcpy(grad, oc->da, sizeof grad);
-    CHECK(report_ok("dx", grad_error(oc, oc->a, grad, oc->n_in)));
+    CHECK(test_report_ratio("dx", grad_error(oc, oc->a, grad, oc->n_in)));
     return 0;
 }
 
@@ -443,7 +387,7 @@ static int test_dropout_gradcheck(void)
     dropout_backward(oc->n_in, oc->first, oc->da, oc->r, oc->p, DROPOUT_KEY);
     float grad[CASE_MAX];
     memcpy(grad, oc->da, sizeof grad);
-    CHECK(report_ok("dx", grad_error(oc, oc->a, grad, oc->n_in)));
+    CHECK(test_report_ratio("dx", grad_error(oc, oc->a, grad, oc->n_in)));
     return 0;
 }
 
@@ -457,7 +401,7 @@ static int test_maxpool_gradcheck(void)
     maxpool2_backward(s, oc->da, oc->r, oc->a, oc->y);
     float grad[CASE_MAX];
     memcpy(grad, oc->da, sizeof grad);
-    CHECK(report_ok("dx", grad_error(oc, oc->a, grad, oc->n_in)));
+    CHECK(test_report_ratio("dx", grad_error(oc, oc->a, grad, oc->n_in)));
     return 0;
 }
 
@@ -468,7 +412,7 @@ static int test_avgpool_gradcheck(void)
     avgpool_backward(s, oc->da, oc->r);
     float grad[CASE_MAX];
     memcpy(grad, oc->da, sizeof grad);
-    CHECK(report_ok("dx", grad_error(oc, oc->a, grad, oc->n_in)));
+    CHECK(test_report_ratio("dx", grad_error(oc, oc->a, grad, oc->n_in)));
     return 0;
 }
 
@@ -479,8 +423,8 @@ static int test_add_gradcheck(void)
     float grad_a[CASE_MAX], grad_b[CASE_MAX];
     memcpy(grad_a, oc->da, sizeof grad_a);
     memcpy(grad_b, oc->db, sizeof grad_b);
-    CHECK(report_ok("da", grad_error(oc, oc->a, grad_a, oc->n_in)));
-    CHECK(report_ok("db", grad_error(oc, oc->b, grad_b, oc->n_in)));
+    CHECK(test_report_ratio("da", grad_error(oc, oc->a, grad_a, oc->n_in)));
+    CHECK(test_report_ratio("db", grad_error(oc, oc->b, grad_b, oc->n_in)));
     return 0;
 }
 
@@ -502,7 +446,7 @@ static int check_loss_gradient(float smoothing, uint64_t seed)
     loss_backward(n, k, oc->da, oc->y, oc->labels, smoothing);
     float grad[CASE_MAX];
     memcpy(grad, oc->da, sizeof grad);
-    CHECK(report_ok("dlogits", grad_error(oc, oc->a, grad, nk)));
+    CHECK(test_report_ratio("dlogits", grad_error(oc, oc->a, grad, nk)));
     return 0;
 }
 
@@ -610,7 +554,7 @@ static int test_dropout_p0_identity(void)
     float x[N], y[N], dx[N] = {0};
     Rng rng;
     rng_seed(&rng, 52, RNG_STREAM_TEST);
-    fill_normal(&rng, x, N);
+    test_fill_normal(&rng, x, N, 0.0f);
     dropout_forward(N, 0, y, x, 0.0f, DROPOUT_KEY);
     dropout_backward(N, 0, dx, x, 0.0f, DROPOUT_KEY);
     CHECK(memcmp(x, y, sizeof x) == 0);

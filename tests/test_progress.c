@@ -1,6 +1,6 @@
-/* test_progress.c - the progress display: the line's fields, redraws in place with
- * '\r' on a terminal (throttled), plain lines without '\r' elsewhere, and silence
- * when quiet. Output goes to a tmpfile and is read back. */
+/* test_progress.c - the progress display: the line's fields, durations, redraws in
+ * place with '\r' on a terminal (throttled), plain lines without '\r' elsewhere, and
+ * silence when quiet. Output goes to a tmpfile and is read back. */
 #include <string.h>
 #include "progress.h"
 #include "test.h"
@@ -28,6 +28,23 @@ static int test_progress_format(void)
     CHECK(strstr(line, "acc 40.00%") && strstr(line, "10s, eta "));
     /* 10 of 7820 batches in 10 s: 7810 s, about 2h10m, to go. */
     CHECK(strstr(line, "eta 2h10m") != NULL);
+    return 0;
+}
+
+/* Rounded to the second at each unit's boundary; nonsense shows as 0s. */
+static int test_progress_duration(void)
+{
+    char buf[32];
+    progress_duration(buf, sizeof buf, 59.4);
+    CHECK(strcmp(buf, "59s") == 0);
+    progress_duration(buf, sizeof buf, 59.6);
+    CHECK(strcmp(buf, "1m00s") == 0);
+    progress_duration(buf, sizeof buf, 3725.0);
+    CHECK(strcmp(buf, "1h02m") == 0);
+    progress_duration(buf, sizeof buf, -3.0);
+    CHECK(strcmp(buf, "0s") == 0);
+    progress_duration(buf, sizeof buf, (double)NAN);
+    CHECK(strcmp(buf, "0s") == 0);
     return 0;
 }
 
@@ -73,6 +90,7 @@ static int test_progress_outputs(void)
 
 const TestCase progress_tests[] = {
     {"progress_format", test_progress_format},
+    {"progress_duration", test_progress_duration},
     {"progress_outputs", test_progress_outputs},
     {NULL, NULL},
 };

@@ -1,27 +1,13 @@
 /* test_report.c - tests of the report module: the PPM encoder against golden bytes,
- * atomic writes (replace, no temp left, failures leave the target intact) and the
+ * atomic writes (replace, no temp left, failures leave the target intact), whole-file
+ * reads (bytes, the NUL past the end, growth, limits, errors naming the path) and the
  * CSV log (header once, rows appended, write errors reported). */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include "platform.h"
 #include "report.h"
 #include "test.h"
-
-/* A fresh temp directory copied out of test_tmpdir's static buffer. */
-static int make_dir(char *dir, size_t cap)
-{
-    const char *d = test_tmpdir();
-    if (!d || strlen(d) >= cap)
-        return 0;
-    strcpy(dir, d);
-    return 1;
-}
-
-static void join(char *out, size_t cap, const char *dir, const char *name)
-{
-    snprintf(out, cap, "%s/%s", dir, name);
-    remove(out);   /* a leftover from an earlier run in the same temp dir */
-}
 
 /* The whole file as a NUL-terminated string in buf; -1 if it cannot be read. */
 static long read_text(const char *path, char *buf, size_t cap)
@@ -71,9 +57,9 @@ static int test_ppm_golden(void)
 static int test_write_atomic_replaces(void)
 {
     char dir[256], path[512], tmp[512], text[64];
-    CHECK(make_dir(dir, sizeof dir));
-    join(path, sizeof path, dir, "out.txt");
-    join(tmp, sizeof tmp, dir, "out.txt.tmp");
+    CHECK(test_tmpdir_copy(dir, sizeof dir));
+    test_path_fresh(path, sizeof path, dir, "out.txt");
+    test_path_fresh(tmp, sizeof tmp, dir, "out.txt.tmp");
     Error err;
     CHECK(report_write_atomic(path, "first version", 13, &err) == STATUS_OK);
     CHECK(read_text(path, text, sizeof text) == 13);
@@ -90,16 +76,17 @@ static int test_write_atomic_replaces(void)
 static int test_write_atomic_failures_keep_target(void)
 {
     char dir[256], path[512], tmp[600], bad[512], text[64];
-    CHECK(make_dir(dir, sizeof dir));
+    CHECK(test_tmpdir_copy(dir, sizeof dir));
     Error err;
     snprintf(bad, sizeof bad, "%s/no-such-dir/out.txt", dir);
     CHECK(report_write_atomic(bad, "x", 1, &err) == STATUS_IO);
     CHECK(strstr(err.msg, bad) != NULL);
 
     /* The temp name is taken by a directory: creating the temp file fails. */
-    join(path, sizeof path, dir, "kept.txt");
-    /* join also removes the directory an earlier run in this temp dir left here. */
-    join(tmp, sizeof tmp, dir, "kept.txt.tmp");
+    test_path_fresh(path, sizeof path, dir, "kept.txt");
+    /* test_path_fresh also removes the directory an earlier run in this temp dir
+     * left here. */
+    test_path_fresh(tmp, sizeof tmp, dir, "kept.txt.tmp");
     CHECK(report_write_atomic(path, "old", 3, &err) == STATUS_OK);
     CHECK(platform_mkdirs(tmp, &err) == STATUS_OK);
     CHECK(report_write_atomic(path, "new", 3, &err) == STATUS_IO);
@@ -116,6 +103,61 @@ static int test_write_atomic_failures_keep_target(void)
     snprintf(tmp, sizeof tmp, "%s.tmp", target);
     CHECK(!exists(tmp));
     CHECK(platform_is_dir(inner));
+    return 0;
+}
+
+/* More bytes than the reader's first buffer, so it must grow; zeros included. */
+#define READ_TEST_BYTES 200003
+
+static int test_read_file_round_trip(void)
+{
+    char dir[256], path[512];
+    CHECK(test_tmpdir_copy(dir, sizeof dir));
+    test_path_fresh(path, sizeof path, dir, "bytes.bin");
+    unsigned char *want = malloc(READ_TEST_BYTES);
+    CHECK(want != NULL);
+    for (size_t i = 0; i < READ_TEST_BYTES; i++)
+        want[i] = (unsigned char)(i * 7 % 251);
+    Error err;
+    Status st = report_write_atomic(path, want, READ_TEST_BYTES, &err);
+    unsigned char *got = NULL;
+    size_t len = 0;
+    if (st == STATUS_OK)
+        st = report_read_file(path, &got, &len, &err);
+    int same = st == STATUS_OK && len == READ_TEST_BYTES &&
+               memcmp(got, want, len) == 0 && got[len] == '\0';
+    free(want), free(got);
+    CHECK(same);
+    /* An empty file: a buffer holding just the NUL. */
+    CHECK(report_write_atomic(path, "", 0, &err) == STATUS_OK);
+    CHECK(report_read_file(path, &got, &len, &err) == STATUS_OK);
+    same = got != NULL && len == 0 && got[0] == '\0';
+    free(got);
+    CHECK(same);
+    /* A limit of exactly the size passes; one byte less fails without a buffer. */
+    CHECK(report_write_atomic(path, "0123456789", 10, &err) == STATUS_OK);
+    CHECK(report_read_file_max(path, 10, &got, &len, &err) == STATUS_OK);
+    same = len == 10 && memcmp(got, "0123456789", 11) == 0;
+    free(got);
+    CHECK(same);
+    CHECK(report_read_file_max(path, 9, &got, &len, &err) == STATUS_DATA);
+    CHECK(got == NULL && strstr(err.msg, path) != NULL);
+    return 0;
+}
+
+static int test_read_file_failures(void)
+{
+    char dir[256], path[512];
+    CHECK(test_tmpdir_copy(dir, sizeof dir));
+    snprintf(path, sizeof path, "%s/no-such-file", dir);
+    unsigned char *got = (unsigned char *)"untouched";
+    size_t len;
+    Error err;
+    CHECK(report_read_file(path, &got, &len, &err) == STATUS_IO);
+    CHECK(got == NULL && strstr(err.msg, path) != NULL);
+    CHECK(report_read_file(dir, &got, &len, &err) == STATUS_IO);
+    CHECK(got == NULL && strstr(err.msg, dir) != NULL);
+    CHECK(strstr(err.msg, "not a regular file") != NULL);
     return 0;
 }
 
@@ -142,8 +184,8 @@ static int test_csvlog_full_device_fails(void)
 static int test_csvlog_header_once(void)
 {
     char dir[256], path[512], text[256];
-    CHECK(make_dir(dir, sizeof dir));
-    join(path, sizeof path, dir, "log.csv");
+    CHECK(test_tmpdir_copy(dir, sizeof dir));
+    test_path_fresh(path, sizeof path, dir, "log.csv");
     CsvLog log;
     Error err;
     CHECK(csvlog_open(&log, path, "epoch,loss", &err) == STATUS_OK);
@@ -165,8 +207,8 @@ static int test_csvlog_header_once(void)
 static int test_csvlog_empty_file_gets_header(void)
 {
     char dir[256], path[512], text[256];
-    CHECK(make_dir(dir, sizeof dir));
-    join(path, sizeof path, dir, "empty.csv");
+    CHECK(test_tmpdir_copy(dir, sizeof dir));
+    test_path_fresh(path, sizeof path, dir, "empty.csv");
     Error err;
     CHECK(report_write_atomic(path, "", 0, &err) == STATUS_OK);
     CsvLog log;
@@ -181,7 +223,7 @@ static int test_csvlog_empty_file_gets_header(void)
 static int test_csvlog_open_fails_in_missing_dir(void)
 {
     char dir[256], path[512];
-    CHECK(make_dir(dir, sizeof dir));
+    CHECK(test_tmpdir_copy(dir, sizeof dir));
     snprintf(path, sizeof path, "%s/no-such-dir/log.csv", dir);
     CsvLog log;
     Error err;
@@ -196,6 +238,8 @@ const TestCase report_tests[] = {
     {"report_write_atomic_replaces", test_write_atomic_replaces},
     {"report_write_atomic_failures_keep_target",
      test_write_atomic_failures_keep_target},
+    {"report_read_file_round_trip", test_read_file_round_trip},
+    {"report_read_file_failures", test_read_file_failures},
     {"report_csvlog_full_device_fails", test_csvlog_full_device_fails},
     {"report_csvlog_header_once", test_csvlog_header_once},
     {"report_csvlog_empty_file_gets_header", test_csvlog_empty_file_gets_header},

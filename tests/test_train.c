@@ -14,49 +14,10 @@
  * if training does nothing (chance is 10%). */
 #define SYN_MIN_ACC 80.0
 
-static int write_synthetic(const char *dir, const char *file, int count, uint64_t seed)
-{
-    Rng rng;
-    rng_seed(&rng, seed, RNG_STREAM_TEST);
-    size_t len = (size_t)count * CIFAR_RECORD_BYTES;
-    unsigned char *buf = malloc(len);
-    CHECK(buf != NULL);
-    for (int i = 0; i < count; i++) {
-        unsigned char *rec = buf + (size_t)i * CIFAR_RECORD_BYTES;
-        int label = (int)rng_below(&rng, CIFAR_CLASSES);
-        rec[0] = (unsigned char)label;
-        for (int c = 0; c < CIFAR_CHANNELS; c++) {
-            /* Class bits pick a dark or bright level per channel, plus a shade. */
-            int level = ((label >> c) & 1) ? 190 : 60;
-            level += label >= 8 ? 40 : (label & 4 ? -20 : 0);
-            for (int p = 0; p < CIFAR_PLANE_BYTES; p++) {
-                int v = level + (int)rng_below(&rng, 41) - 20;
-                rec[1 + c * CIFAR_PLANE_BYTES + p] = (unsigned char)v;
-            }
-        }
-    }
-    char path[512];
-    snprintf(path, sizeof path, "%s/%s", dir, file);
-    Error err;
-    Status st = report_write_atomic(path, buf, len, &err);
-    free(buf);
-    CHECK(st == STATUS_OK);
-    return 0;
-}
-
 static const char *synthetic_dir(void)
 {
     static char dir[256];
-    if (dir[0])
-        return dir;
-    const char *t = test_tmpdir();
-    if (!t)
-        return NULL;
-    snprintf(dir, sizeof dir, "%s", t);
-    if (write_synthetic(dir, "data_batch_1.bin", SYN_TRAIN, 1) ||
-        write_synthetic(dir, "test_batch.bin", SYN_TEST, 2))
-        return NULL;
-    return dir;
+    return test_synthetic_cifar_dir(dir, sizeof dir, SYN_TRAIN, SYN_TEST, 1);
 }
 
 static void config(TrainConfig *cfg, const char *data, const char *out)
@@ -72,29 +33,6 @@ static void config(TrainConfig *cfg, const char *data, const char *out)
     cfg->quiet = true;
     snprintf(cfg->data_dir, sizeof cfg->data_dir, "%s", data);
     snprintf(cfg->out_dir, sizeof cfg->out_dir, "%s", out);
-}
-
-/* The log with its seconds column (the 9th) blanked, in a malloc'd string. */
-static char *log_without_seconds(const char *dir)
-{
-    char path[600];
-    snprintf(path, sizeof path, "%s/log.csv", dir);
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return NULL;
-    size_t cap = 65536, len = 0;
-    char *out = calloc(1, cap), line[1024];
-    while (out && fgets(line, sizeof line, f)) {
-        int field = 0;
-        for (char *p = line; *p && len + 1 < cap; p++) {
-            if (*p == ',')
-                field++;
-            if (field != 8 || *p == ',')
-                out[len++] = *p;
-        }
-    }
-    fclose(f);
-    return out;
 }
 
 static int count_lines(const char *path)
@@ -171,8 +109,8 @@ static int test_train_reproducible(void)
         cfg.epochs = 2;
         CHECK(run(&cfg, i == 2 ? 2 : 1) == 0);
     }
-    char *a = log_without_seconds(out[0]), *b = log_without_seconds(out[1]),
-         *c = log_without_seconds(out[2]);
+    char *a = test_log_without_seconds(out[0]), *b = test_log_without_seconds(out[1]),
+         *c = test_log_without_seconds(out[2]);
     CHECK(a && b && c);
     int same = strcmp(a, b) == 0, same_threads = strcmp(a, c) == 0;
     free(a), free(b), free(c);
