@@ -42,6 +42,20 @@ typedef struct {
     "epoch,norm,seed,lr,train_loss,train_acc,test_loss,test_acc,seconds,model,"    \
     "test_acc_flip"
 
+/* A batch prepared (normalised, augmented) for one SGD step. */
+typedef struct {
+    const float *x;                 /* [n][3][32][32] */
+    const unsigned char *labels;    /* [n] */
+    int n;
+    uint64_t key;                   /* dropout masks of this step */
+} TrainBatch;
+
+/* One SGD step: forward in training mode, log-softmax into logp[n][10] and the mean
+ * label-smoothed NLL; then, only if that loss is finite, backward and the update at
+ * lr. Returns the loss. The trainer and the benchmark both step through here. */
+double train_step(Model *m, Pool *pool, const TrainBatch *b, float smoothing,
+                  const SgdConfig *sgd, float lr, float *logp);
+
 /* The default options (also what --help prints). */
 void train_defaults(TrainConfig *cfg);
 

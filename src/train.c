@@ -152,17 +152,33 @@ static void shuffle(size_t *v, size_t n, Rng *rng)
     }
 }
 
+double train_step(Model *m, Pool *pool, const TrainBatch *b, float smoothing,
+                  const SgdConfig *sgd, float lr, float *logp)
+{
+    const float *logits = model_forward(m, b->x, b->n, true, b->key, pool);
+    loss_log_softmax(b->n, MODEL_CLASSES, logp, logits);
+    double loss = loss_nll(b->n, MODEL_CLASSES, logp, b->labels, smoothing);
+    if (!isfinite(loss))
+        return loss;
+    model_zero_grad(m);
+    loss_backward(b->n, MODEL_CLASSES, model_logits_grad(m, b->n), logp, b->labels,
+                  smoothing);
+    model_backward(m, b->x, b->n, b->key, pool);
+    sgd_step(sgd, lr, m->params.base, m->moms.base, m->grads.base, m->param_span,
+             m->ndecay);
+    return loss;
+}
+
 static Status train_batch(Run *r, size_t start, int n, Tally *t, Error *err)
 {
     const TrainConfig *cfg = r->cfg;
-    Model *m = &r->model;
     cifar_fill_batch(&r->train, r->order + start, n, r->x, r->labels, &cfg->augment,
                      &r->augment, 0);
-    uint64_t key = rng_hash(cfg->seed ^ RNG_STREAM_DROPOUT, (uint64_t)r->step);
-    const float *logits = model_forward(m, r->x, n, true, key, r->pool);
-    loss_log_softmax(n, MODEL_CLASSES, r->logp, logits);
-    double loss = loss_nll(n, MODEL_CLASSES, r->logp, r->labels,
-                           cfg->label_smoothing);
+    TrainBatch b = {r->x, r->labels, n,
+                    rng_hash(cfg->seed ^ RNG_STREAM_DROPOUT, (uint64_t)r->step)};
+    float lr = (float)schedule_lr(cfg->schedule, cfg->lr, r->step, r->total_steps);
+    double loss = train_step(&r->model, r->pool, &b, cfg->label_smoothing, &cfg->sgd,
+                             lr, r->logp);
     if (!isfinite(loss))
         return error_set(err, STATUS_DIVERGED,
                          "the loss became %s at step %ld (epoch %d): the learning "
@@ -173,13 +189,6 @@ static Status train_batch(Run *r, size_t start, int n, Tally *t, Error *err)
         t->correct += argmax(r->logp + i * MODEL_CLASSES, MODEL_CLASSES) == r->labels[i];
     t->loss += loss * n;
     t->count += (size_t)n;
-    model_zero_grad(m);
-    loss_backward(n, MODEL_CLASSES, model_logits_grad(m, n), r->logp, r->labels,
-                  cfg->label_smoothing);
-    model_backward(m, r->x, n, key, r->pool);
-    float lr = (float)schedule_lr(cfg->schedule, cfg->lr, r->step, r->total_steps);
-    sgd_step(&cfg->sgd, lr, m->params.base, m->moms.base, m->grads.base, m->param_span,
-             m->ndecay);
     r->step++;
     return STATUS_OK;
 }
