@@ -72,6 +72,17 @@ Status report_write_atomic(const char *path, const void *data, size_t len,
     return STATUS_OK;
 }
 
+/* Length of a seekable file, 0 when it cannot be told; the position is back at
+ * the start afterwards. */
+static size_t file_length(FILE *f)
+{
+    long end = -1;
+    if (fseek(f, 0, SEEK_END) == 0)
+        end = ftell(f);
+    rewind(f);
+    return end > 0 ? (size_t)end : 0;
+}
+
 Status report_read_file_max(const char *path, size_t max, unsigned char **data,
                             size_t *len, Error *err)
 {
@@ -87,9 +98,13 @@ Status report_read_file_max(const char *path, size_t max, unsigned char **data,
         return error_set(err, STATUS_IO, "%s is not a regular file (a directory?)",
                          path);
     }
-    /* Room for max bytes, one more to notice a longer file, and the NUL. */
+    /* Room for max bytes, one more to notice a longer file, and the NUL; sized
+     * from the file's length when it can be told, so a data batch is read into one
+     * allocation (which the C library can hand back whole when it is freed). */
     size_t limit = max < SIZE_MAX - 2 ? max + 2 : SIZE_MAX;
-    size_t cap = limit < REPORT_READ_FIRST ? limit : REPORT_READ_FIRST, used = 0;
+    size_t hint = file_length(f);
+    size_t first = hint > 0 && hint < SIZE_MAX - 2 ? hint + 2 : REPORT_READ_FIRST;
+    size_t cap = limit < first ? limit : first, used = 0;
     unsigned char *buf = malloc(cap);
     Status st = buf ? STATUS_OK : error_set(err, STATUS_NOMEM, "%s: out of memory", path);
     errno = 0;
