@@ -25,7 +25,7 @@ typedef struct {
     bool tty;           /* redraw in place */
     int epochs;         /* planned */
     long batches;       /* per epoch */
-    int first_epoch;    /* the first epoch this session ran; 0 before any */
+    int first_epoch;    /* the first epoch this process ran; 0 before any */
     double start, epoch_start, last_draw;
     double rate;        /* training images per second in the current epoch */
     int drawn;          /* characters of the terminal line now shown */

@@ -30,7 +30,7 @@ void progress_duration(char *buf, size_t cap, double seconds)
         snprintf(buf, cap, "%lds", s);
 }
 
-/* Seconds left: this session's pace so far times the batches still to run. */
+/* Seconds left: this process's pace so far times the batches still to run. */
 static double eta(const Progress *p, int epoch, long batch, double now)
 {
     long first = p->first_epoch ? p->first_epoch : epoch;
