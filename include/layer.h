@@ -10,6 +10,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include "conv.h"
+#include "norm.h"
 #include "pool.h"
 #include "rng.h"
 #include "status.h"
@@ -66,6 +67,14 @@ typedef struct {
     bool training;
     int n;
     uint64_t dropout_key;   /* differs per step and per layer */
+    /* Norm layers only (zero for the others): what runs fused into the layer's
+     * passes, as the model plans it (norm.h). With a ReLU fused, the backward takes
+     * the gradient at the end of the ReLU's chain, relu_dy, instead of the layer's
+     * own. */
+    NormFusion fusion;
+    const float *relu_dy;
+    /* dx (dx2) is not zeroed yet: backward zeroes it (kinds with zeroes_dx). */
+    bool zero_dx, zero_dx2;
 } LayerCtx;
 
 typedef struct {
@@ -83,6 +92,10 @@ typedef struct {
                      const LayerCtx *ctx);
     /* Multiply-adds per image in the forward pass. */
     double (*macs)(const Layer *l);
+    /* Whether backward can zero dx (dx2) itself, part by part right before adding
+     * into it, when ctx->zero_dx (zero_dx2) asks: the same result as zeroing all of
+     * it first, without a pass of its own. */
+    bool zeroes_dx;
 } LayerOps;
 
 extern const LayerOps layer_ops[LAYER_KIND_COUNT];

@@ -6,7 +6,8 @@
  * layers into them. Nothing allocates after that. To save memory, ReLU and dropout
  * layers write over their input's buffer where nothing else needs it, and
  * activation gradients share buffers whose lifetimes in the backward pass do not
- * overlap; so a layer's y and dy are valid only while the passes use them.
+ * overlap; so a layer's y and dy are valid only while the passes use them. A ReLU
+ * (and a dropout) after a norm run fused into the norm's passes.
  * Exported prefixes: model_, MODEL_, NORM_. */
 #ifndef CIFAR_MODEL_H
 #define CIFAR_MODEL_H
@@ -45,6 +46,15 @@ typedef struct {
     /* For each layer, the layer whose backward pass runs first among those reading
      * its output: it zeroes that output's gradient before accumulating into it. */
     int zeroed_by[MODEL_MAX_LAYERS];
+    /* A ReLU right after a norm, and a dropout right after that ReLU, working in
+     * place over it, run inside the norm's passes (norm.h, the _fused kernels): for
+     * such a ReLU or dropout, the norm's index, else -1; for the norm, the last
+     * layer of its chain, else its own index. The dropout's forward still runs on
+     * its own (it needs its mask); its backward and the ReLU's passes do not. A
+     * chain runs fused only as far as its layers share the norm's output buffer
+     * when the passes run. */
+    int fused_into[MODEL_MAX_LAYERS];
+    int chain_end[MODEL_MAX_LAYERS];
     Shape4 in_shape;            /* [batch][3][32][32] */
     size_t nparams;             /* all parameters, as a user counts them */
     size_t param_span;          /* floats the arena holds them in (with alignment

@@ -7,8 +7,25 @@
 #ifndef CIFAR_NORM_H
 #define CIFAR_NORM_H
 
+#include <stdbool.h>
 #include "tensor.h"
 #include "pool.h"
+
+/* What the _fused passes do besides the norm. A ReLU after it, and possibly a dropout
+ * after that ReLU working in place over it: forward then writes y = max(norm(x), 0)
+ * (the ReLU's output; NaN passes, as in relu_forward); backward takes dy at the end
+ * of that chain and forms the norm's output gradient itself: dy * scale where the
+ * chain's output relu_y > 0, else 0 (a dropped element has relu_y = 0, so no mask is
+ * needed). And a backward may zero each plane of dx itself right before adding into
+ * it, instead of the caller zeroing all of dx in a pass of its own. Either way the
+ * results are bit for bit those of the separate passes, each adding into a zeroed
+ * gradient. All zero: the plain norm. */
+typedef struct {
+    bool relu;              /* forward: the ReLU */
+    const float *relu_y;    /* backward: the chain's output, NULL without a ReLU */
+    float scale;            /* backward: the dropout's 1 / (1 - p), or 1 */
+    bool zero_dx;           /* backward: dx is not zeroed yet */
+} NormFusion;
 
 /* Training forward over x[N][C][H][W]: statistics per channel over N, H, W; saves
  * mean[C] and rstd[C]; updates run_mean and run_var (unbiased variance) with
@@ -17,14 +34,26 @@ void bnorm_forward_train(Shape4 s, float *y, float *mean, float *rstd,
                          float *run_mean, float *run_var, const float *x,
                          const float *gamma, const float *beta, float eps,
                          float momentum, Pool *pool);
+void bnorm_forward_train_fused(Shape4 s, float *y, float *mean, float *rstd,
+                               float *run_mean, float *run_var, const float *x,
+                               const float *gamma, const float *beta, float eps,
+                               float momentum, const NormFusion *f, Pool *pool);
 /* Evaluation forward with the running statistics. Overwrites y only. */
 void bnorm_forward_eval(Shape4 s, float *y, const float *x, const float *gamma,
                         const float *beta, const float *run_mean,
                         const float *run_var, float eps, Pool *pool);
+void bnorm_forward_eval_fused(Shape4 s, float *y, const float *x, const float *gamma,
+                              const float *beta, const float *run_mean,
+                              const float *run_var, float eps, const NormFusion *f,
+                              Pool *pool);
 /* Backward of the training forward. */
 void bnorm_backward(Shape4 s, float *dx, float *dgamma, float *dbeta, const float *dy,
                     const float *x, const float *mean, const float *rstd,
                     const float *gamma, Pool *pool);
+void bnorm_backward_fused(Shape4 s, float *dx, float *dgamma, float *dbeta,
+                          const float *dy, const float *x, const float *mean,
+                          const float *rstd, const float *gamma, const NormFusion *f,
+                          Pool *pool);
 
 /* Group norm: C divisible by groups (asserted); statistics per sample and group over
  * C/groups channels and H, W; saves mean[N][groups] and rstd[N][groups]. Same in
@@ -32,8 +61,15 @@ void bnorm_backward(Shape4 s, float *dx, float *dgamma, float *dbeta, const floa
 void gnorm_forward(Shape4 s, int groups, float *y, float *mean, float *rstd,
                    const float *x, const float *gamma, const float *beta, float eps,
                    Pool *pool);
+void gnorm_forward_fused(Shape4 s, int groups, float *y, float *mean, float *rstd,
+                         const float *x, const float *gamma, const float *beta,
+                         float eps, const NormFusion *f, Pool *pool);
 void gnorm_backward(Shape4 s, int groups, float *dx, float *dgamma, float *dbeta,
                     const float *dy, const float *x, const float *mean,
                     const float *rstd, const float *gamma, Pool *pool);
+void gnorm_backward_fused(Shape4 s, int groups, float *dx, float *dgamma,
+                          float *dbeta, const float *dy, const float *x,
+                          const float *mean, const float *rstd, const float *gamma,
+                          const NormFusion *f, Pool *pool);
 
 #endif

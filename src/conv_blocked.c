@@ -25,6 +25,8 @@ enum {
  * vector, measured 4% faster over the models' shapes than 8 x 2 (up to 13% on the
  * 16x16 layers), 14 x 2 no better. Chunks of 4 samples give 32 chunks at batch 128,
  * plenty to keep two workers busy, while the per-chunk dw partials stay small. The
+ * reduction of the partials runs in chunks of 16 taps: 64 gave the 3x3 16->32 conv
+ * (144 taps) three chunks, two for one worker and one for the other. The
  * vector is as wide as the target's registers: wider ones would be passed differently
  * (GCC -Wpsabi). */
 enum {
@@ -40,7 +42,7 @@ enum {
     CONV_MRW = 12,
     CONV_NVW = 2,
     CONV_CHUNK_SAMPLES = 4,
-    CONV_REDUCE_ROWS = 64
+    CONV_REDUCE_ROWS = 16
 };
 #endif
 enum {
@@ -120,7 +122,10 @@ static Plan plan_input_grad(const ConvShape *s)
 typedef struct {
     size_t pack_fwd, pack_bwd;   /* packed weights, shared by all workers */
     size_t partial;              /* per-chunk dw partials [chunk][tap][cout_w] */
-    size_t cout_w;               /* output channels rounded up to whole dw tiles */
+    size_t cout_w;               /* output channels rounded up to whole vectors: a
+                                  * last dw tile of one vector needs no more (cout
+                                  * 16 and 12 would waste half of g and the
+                                  * partials at a whole tile of 32) */
     size_t workers;              /* start of the per-worker areas */
     size_t per_worker;           /* floats of one worker's area */
     size_t padded_x, padded_dy, wide, dyt;   /* offsets inside a worker's area */
@@ -145,7 +150,7 @@ static Layout layout_make(const ConvShape *s, int nthreads)
     Plan f = plan_forward(s), b = plan_input_grad(s);
     Layout l;
     size_t at = 0, pix = (size_t)f.oh * (size_t)f.ow;
-    l.cout_w = round_up((size_t)s->cout, CONV_NW);
+    l.cout_w = round_up((size_t)s->cout, CONV_VL);
     l.pack_fwd = take(&at, round_up((size_t)s->cout, CONV_MR) * f.taps);
     l.pack_bwd = take(&at, round_up((size_t)s->cin, CONV_MR) * b.taps);
     l.partial = take(&at, chunk_count(s) * f.taps * l.cout_w);

@@ -180,18 +180,26 @@ static void norm_init(Layer *l, Rng *rng)
     }
 }
 
+/* The gradient a norm's backward starts from: its own, or with a ReLU fused after
+ * it, the one at the end of the ReLU's chain. */
+static const float *grad_in(const Layer *l, const LayerCtx *ctx)
+{
+    return ctx->fusion.relu ? ctx->relu_dy : l->dy;
+}
+
 static void bnorm_fwd(Layer *l, const float *x, const float *x2, const LayerCtx *ctx)
 {
     (void)x2;
     Shape4 s = with_n(l->in_shape, ctx->n);
     size_t c = (size_t)s.c;
     if (ctx->training)
-        bnorm_forward_train(s, l->y, l->saved, l->saved + c, l->stats, l->stats + c,
-                            x, l->param, l->param + c, LAYER_NORM_EPS,
-                            LAYER_BN_MOMENTUM, ctx->pool);
+        bnorm_forward_train_fused(s, l->y, l->saved, l->saved + c, l->stats,
+                                  l->stats + c, x, l->param, l->param + c,
+                                  LAYER_NORM_EPS, LAYER_BN_MOMENTUM, &ctx->fusion,
+                                  ctx->pool);
     else
-        bnorm_forward_eval(s, l->y, x, l->param, l->param + c, l->stats,
-                           l->stats + c, LAYER_NORM_EPS, ctx->pool);
+        bnorm_forward_eval_fused(s, l->y, x, l->param, l->param + c, l->stats,
+                                 l->stats + c, LAYER_NORM_EPS, &ctx->fusion, ctx->pool);
 }
 
 static void bnorm_bwd(Layer *l, float *dx, float *dx2, const float *x,
@@ -201,8 +209,10 @@ static void bnorm_bwd(Layer *l, float *dx, float *dx2, const float *x,
     assert(ctx->training);
     Shape4 s = with_n(l->in_shape, ctx->n);
     size_t c = (size_t)s.c;
-    bnorm_backward(s, dx, l->dparam, l->dparam + c, l->dy, x, l->saved,
-                   l->saved + c, l->param, ctx->pool);
+    NormFusion f = ctx->fusion;
+    f.zero_dx = ctx->zero_dx;
+    bnorm_backward_fused(s, dx, l->dparam, l->dparam + c, grad_in(l, ctx), x,
+                         l->saved, l->saved + c, l->param, &f, ctx->pool);
 }
 
 /* mean[N][G] then rstd[N][G], laid out for the planned batch size. */
@@ -211,8 +221,8 @@ static void gnorm_fwd(Layer *l, const float *x, const float *x2, const LayerCtx 
     (void)x2;
     Shape4 s = with_n(l->in_shape, ctx->n);
     size_t c = (size_t)s.c, ng = (size_t)l->in_shape.n * (size_t)l->groups;
-    gnorm_forward(s, l->groups, l->y, l->saved, l->saved + ng, x, l->param,
-                  l->param + c, LAYER_NORM_EPS, ctx->pool);
+    gnorm_forward_fused(s, l->groups, l->y, l->saved, l->saved + ng, x, l->param,
+                        l->param + c, LAYER_NORM_EPS, &ctx->fusion, ctx->pool);
 }
 
 static void gnorm_bwd(Layer *l, float *dx, float *dx2, const float *x,
@@ -221,8 +231,10 @@ static void gnorm_bwd(Layer *l, float *dx, float *dx2, const float *x,
     (void)dx2;
     Shape4 s = with_n(l->in_shape, ctx->n);
     size_t c = (size_t)s.c, ng = (size_t)l->in_shape.n * (size_t)l->groups;
-    gnorm_backward(s, l->groups, dx, l->dparam, l->dparam + c, l->dy, x, l->saved,
-                   l->saved + ng, l->param, ctx->pool);
+    NormFusion f = ctx->fusion;
+    f.zero_dx = ctx->zero_dx;
+    gnorm_backward_fused(s, l->groups, dx, l->dparam, l->dparam + c, grad_in(l, ctx),
+                         x, l->saved, l->saved + ng, l->param, &f, ctx->pool);
 }
 
 /* --- elementwise: relu, dropout, add ------------------------------------------- */
@@ -293,18 +305,20 @@ static void dropout_bwd_range(const void *arg, size_t first, size_t count)
                      j->ctx->dropout_key);
 }
 
-/* Evaluation: the identity; nothing to do when the layer works in place. */
+/* Evaluation: the identity (dropout_fwd does nothing when the layer works in
+ * place). */
 static void copy_range(const void *arg, size_t first, size_t count)
 {
     const Job *j = arg;
-    if (j->l->y != j->x)
-        memcpy(j->l->y + first, j->x + first, count * sizeof(float));
+    memcpy(j->l->y + first, j->x + first, count * sizeof(float));
 }
 
 static void dropout_fwd(Layer *l, const float *x, const float *x2,
                         const LayerCtx *ctx)
 {
     (void)x2;
+    if (!ctx->training && l->y == x)
+        return;
     Job job = {.l = l, .ctx = ctx, .x = x, .total = elements(l, ctx),
                .fn = ctx->training ? dropout_fwd_range : copy_range};
     run_ranges(&job);
@@ -337,9 +351,18 @@ static void add_fwd_range(const void *arg, size_t first, size_t count)
     add_forward(count, j->l->y + first, j->x + first, j->x2 + first);
 }
 
+/* Zeroes dst[first .. first + count) when ctx asks (LayerOps.zeroes_dx). */
+static void zero_part(float *dst, bool zero, size_t first, size_t count)
+{
+    if (zero)
+        memset(dst + first, 0, count * sizeof *dst);
+}
+
 static void add_bwd_range(const void *arg, size_t first, size_t count)
 {
     const Job *j = arg;
+    zero_part(j->dx, j->ctx->zero_dx, first, count);
+    zero_part(j->dx2, j->ctx->zero_dx2, first, count);
     add_backward(count, j->dx + first, j->dx2 + first, j->l->dy + first);
 }
 
@@ -385,6 +408,7 @@ static void maxpool_bwd_sample(const void *arg, size_t i, size_t count)
     const Job *j = arg;
     Shape4 xs = with_n(j->l->in_shape, (int)count);
     size_t xo = i * per_sample(xs), yo = i * per_sample(j->l->out_shape);
+    zero_part(j->dx, j->ctx->zero_dx, xo, per_sample(xs));
     maxpool2_backward(xs, j->dx + xo, j->l->dy + yo, j->x + xo, j->l->y + yo);
 }
 
@@ -414,11 +438,30 @@ static Status avgpool_plan(Layer *l, Shape4 in2, Error *err)
     return STATUS_OK;
 }
 
+static void avgpool_fwd_sample(const void *arg, size_t i, size_t count)
+{
+    const Job *j = arg;
+    Shape4 xs = with_n(j->l->in_shape, (int)count);
+    avgpool_forward(xs, j->l->y + i * per_sample(j->l->out_shape),
+                    j->x + i * per_sample(xs));
+}
+
+static void avgpool_bwd_sample(const void *arg, size_t i, size_t count)
+{
+    const Job *j = arg;
+    Shape4 xs = with_n(j->l->in_shape, (int)count);
+    zero_part(j->dx, j->ctx->zero_dx, i * per_sample(xs), per_sample(xs));
+    avgpool_backward(xs, j->dx + i * per_sample(xs),
+                     j->l->dy + i * per_sample(j->l->out_shape));
+}
+
 static void avgpool_fwd(Layer *l, const float *x, const float *x2,
                         const LayerCtx *ctx)
 {
     (void)x2;
-    avgpool_forward(with_n(l->in_shape, ctx->n), l->y, x);
+    Job job = {.l = l, .ctx = ctx, .x = x, .total = (size_t)ctx->n,
+               .fn = avgpool_fwd_sample};
+    run_samples(&job);
 }
 
 static void avgpool_bwd(Layer *l, float *dx, float *dx2, const float *x,
@@ -426,22 +469,25 @@ static void avgpool_bwd(Layer *l, float *dx, float *dx2, const float *x,
 {
     (void)dx2;
     (void)x;
-    avgpool_backward(with_n(l->in_shape, ctx->n), dx, l->dy);
+    Job job = {.l = l, .ctx = ctx, .dx = dx, .total = (size_t)ctx->n,
+               .fn = avgpool_bwd_sample};
+    run_samples(&job);
 }
 
 const LayerOps layer_ops[LAYER_KIND_COUNT] = {
     [LAYER_CONV2D] = {"conv2d", conv_plan, true, conv_init, conv_forward,
-                      conv_backward, conv_macs},
+                      conv_backward, conv_macs, false},
     [LAYER_BNORM] = {"batchnorm", bnorm_plan, false, norm_init, bnorm_fwd,
-                     bnorm_bwd, no_macs},
+                     bnorm_bwd, no_macs, true},
     [LAYER_GNORM] = {"groupnorm", gnorm_plan, false, norm_init, gnorm_fwd,
-                     gnorm_bwd, no_macs},
-    [LAYER_RELU] = {"relu", same_plan, false, no_init, relu_fwd, relu_bwd, no_macs},
+                     gnorm_bwd, no_macs, true},
+    [LAYER_RELU] = {"relu", same_plan, false, no_init, relu_fwd, relu_bwd, no_macs,
+                    false},
     [LAYER_DROPOUT] = {"dropout", dropout_plan, false, no_init, dropout_fwd,
-                       dropout_bwd, no_macs},
+                       dropout_bwd, no_macs, false},
     [LAYER_MAXPOOL2] = {"maxpool2", maxpool_plan, false, no_init, maxpool_fwd,
-                        maxpool_bwd, no_macs},
+                        maxpool_bwd, no_macs, true},
     [LAYER_AVGPOOL] = {"avgpool", avgpool_plan, false, no_init, avgpool_fwd,
-                       avgpool_bwd, no_macs},
-    [LAYER_ADD] = {"add", add_plan, false, no_init, add_fwd, add_bwd, no_macs},
+                       avgpool_bwd, no_macs, true},
+    [LAYER_ADD] = {"add", add_plan, false, no_init, add_fwd, add_bwd, no_macs, true},
 };

@@ -226,9 +226,41 @@ static bool in_place(const Model *m, int i)
            (producer != LAYER_RELU || l->kind == LAYER_DROPOUT);
 }
 
+/* Whether layer j, a ReLU or dropout, continues the chain of a norm ending at
+ * layer j - 1: it reads only that layer, in place, and is its only reader. */
+static bool continues_chain(const Model *m, int j, LayerKind kind)
+{
+    const Layer *l = &m->layers[j];
+    return l->kind == kind && l->in == j - 1 && in_place(m, j) &&
+           m->zeroed_by[j - 1] == j;
+}
+
+/* Plans which ReLUs and dropouts run fused into the norm before them (fused_into,
+ * chain_end), after plan. */
+static void plan_fusion(Model *m)
+{
+    for (int i = 0; i < m->nlayers; i++) {
+        m->fused_into[i] = -1;
+        m->chain_end[i] = i;
+    }
+    for (int i = 0; i + 1 < m->nlayers; i++) {
+        LayerKind kind = m->layers[i].kind;
+        if ((kind != LAYER_BNORM && kind != LAYER_GNORM) ||
+            !continues_chain(m, i + 1, LAYER_RELU))
+            continue;
+        int end = i + 1;
+        if (end + 1 < m->nlayers && continues_chain(m, end + 1, LAYER_DROPOUT))
+            end++;
+        for (int j = i + 1; j <= end; j++)
+            m->fused_into[j] = i;
+        m->chain_end[i] = end;
+    }
+}
+
 /* Activation gradients share buffers. The gradient of layer i's output lives, in
  * backward order, from the pass of its reader zeroed_by[i] (which zeroes it before
- * adding into it) to layer i's own pass; a slot whose last holder j > zeroed_by[i]
+ * adding into it) to layer i's own pass, or to the norm's pass when layer i is
+ * fused into one (the norm reads it); a slot whose last holder j > zeroed_by[i]
  * has finished is free for it. The logits' gradient and any output nobody reads
  * live through the whole pass. Greedy in backward order: the smallest free slot
  * that is large enough, else the largest free one, grown. Puts each layer's slot in
@@ -255,7 +287,8 @@ static int plan_grad_slots(const Model *m, int slot_of[], size_t size[])
         }
         size[best] = need > size[best] ? need : size[best];
         /* an output nobody reads keeps its slot: it is never zeroed again */
-        holder[best] = m->zeroed_by[i] >= 0 || i == m->nlayers - 1 ? i : -1;
+        int last = m->fused_into[i] >= 0 ? m->fused_into[i] : i;
+        holder[best] = m->zeroed_by[i] >= 0 || i == m->nlayers - 1 ? last : -1;
         slot_of[i] = best;
     }
     return nslots;
@@ -343,8 +376,10 @@ Status model_build(Model *m, const ModelConfig *cfg, Error *err)
     m->conv_backward = cfg->conv == CONV_NAIVE ? conv2d_backward_naive
                                                : conv2d_backward_blocked;
     Status st = plan(m, err);
-    if (st == STATUS_OK)
+    if (st == STATUS_OK) {
+        plan_fusion(m);
         st = allocate(m, cfg->threads, err);
+    }
     if (st != STATUS_OK)
         model_free(m);
     return st;
@@ -369,13 +404,41 @@ void model_init(Model *m, uint64_t seed)
 
 /* --- passes --------------------------------------------------------------------- */
 
+/* The last layer of layer i's fused chain (chain_end) whose output still shares
+ * the norm's buffer, i itself when none does: a chain runs fused only while its
+ * layers work in place, as planned. */
+static int fused_end(const Model *m, int i)
+{
+    int end = i;
+    while (end < m->chain_end[i] && m->layers[end + 1].y == m->layers[i].y)
+        end++;
+    return end;
+}
+
+/* Whether layer j's backward (and, for a ReLU, its forward) runs inside a norm's. */
+static bool runs_fused(const Model *m, int j)
+{
+    return m->fused_into[j] >= 0 && fused_end(m, m->fused_into[j]) >= j;
+}
+
 static LayerCtx context(Model *m, int n, bool training, uint64_t key, Pool *pool,
                         int layer)
 {
-    return (LayerCtx){.pool = pool, .scratch = m->scratch.base,
-                      .conv_forward = m->conv_forward,
-                      .conv_backward = m->conv_backward, .training = training,
-                      .n = n, .dropout_key = rng_hash(key, (uint64_t)layer)};
+    LayerCtx ctx = {.pool = pool, .scratch = m->scratch.base,
+                    .conv_forward = m->conv_forward,
+                    .conv_backward = m->conv_backward, .training = training, .n = n,
+                    .dropout_key = rng_hash(key, (uint64_t)layer)};
+    ctx.fusion.scale = 1.0f;
+    int end = fused_end(m, layer);
+    if (end != layer) {
+        const Layer *last = &m->layers[end];
+        ctx.fusion.relu = true;
+        ctx.fusion.relu_y = last->y;
+        if (last->kind == LAYER_DROPOUT)
+            ctx.fusion.scale = 1.0f / (1.0f - last->p);
+        ctx.relu_dy = last->dy;
+    }
+    return ctx;
 }
 
 static const float *input_of(const Model *m, int i, const float *x)
@@ -389,6 +452,8 @@ const float *model_forward(Model *m, const float *x, int n, bool training,
     assert(n >= 1 && n <= m->in_shape.n);
     for (int i = 0; i < m->nlayers; i++) {
         Layer *l = &m->layers[i];
+        if (l->kind == LAYER_RELU && runs_fused(m, i))
+            continue;
         LayerCtx ctx = context(m, n, training, key, pool, i);
         layer_ops[l->kind].forward(l, input_of(m, l->in, x), input_of(m, l->in2, x),
                                    &ctx);
@@ -427,12 +492,20 @@ static void zero_chunk(void *ctx, size_t chunk, int worker)
     memset(z->p + first, 0, count * sizeof(float));
 }
 
-static float *grad_of(Model *m, int producer, int reader, int n, Pool *pool)
+/* The gradient of producer's output for reader's backward to add into, zeroed first
+ * when reader is the first to add into it; a reader whose backward can zero it
+ * itself (LayerOps.zeroes_dx) is asked to, through *zero. */
+static float *grad_of(Model *m, int producer, int reader, int n, Pool *pool,
+                      bool *zero)
 {
     if (producer == LAYER_INPUT)
         return NULL;
     Layer *p = &m->layers[producer];
-    if (m->zeroed_by[producer] == reader) {
+    if (m->zeroed_by[producer] != reader)
+        return p->dy;
+    if (layer_ops[m->layers[reader].kind].zeroes_dx) {
+        *zero = true;
+    } else {
         ZeroJob z = {p->dy, batch_floats(p, n)};
         pool_run(pool, (z.n + MODEL_ZERO_CHUNK - 1) / MODEL_ZERO_CHUNK, zero_chunk, &z);
     }
@@ -443,9 +516,13 @@ void model_backward(Model *m, const float *x, int n, uint64_t key, Pool *pool)
 {
     for (int i = m->nlayers - 1; i >= 0; i--) {
         Layer *l = &m->layers[i];
+        if (runs_fused(m, i))
+            continue;
         LayerCtx ctx = context(m, n, true, key, pool, i);
-        float *dx = grad_of(m, l->in, i, n, pool);
-        float *dx2 = l->kind == LAYER_ADD ? grad_of(m, l->in2, i, n, pool) : NULL;
+        float *dx = grad_of(m, l->in, i, n, pool, &ctx.zero_dx);
+        float *dx2 = l->kind == LAYER_ADD
+                         ? grad_of(m, l->in2, i, n, pool, &ctx.zero_dx2)
+                         : NULL;
         layer_ops[l->kind].backward(l, dx, dx2, input_of(m, l->in, x), &ctx);
     }
 }

@@ -2,7 +2,9 @@
  * problem (a channel for batch norm, a sample's group for group norm, a channel for
  * group norm's dgamma/dbeta) and each chunk reduces in a fixed order (NORM_LANES
  * double partial sums), so results are bitwise independent of the thread count.
- * Statistics are saved as float and both passes normalise with the saved floats. */
+ * Statistics are saved as float and both passes normalise with the saved floats.
+ * The _fused variants also run the ReLU (and dropout) after a norm and the zeroing
+ * of dx inside its passes (NormFusion); the plain ones are those with nothing fused. */
 #include <assert.h>
 #include <math.h>
 #include <stddef.h>
@@ -15,12 +17,20 @@
 /* Elementwise loops run in blocks of this many floats: GCC's -O2 cost model
  * vectorises only loops whose trip count it knows. */
 #define NORM_BLOCK 16
+_Static_assert(NORM_BLOCK % NORM_LANES == 0, "a block fills every lane in turn");
 
 /* The per-lane sums a backward needs: of g and of g*xhat over a set. */
 typedef struct {
     double g[NORM_LANES];
     double gxhat[NORM_LANES];
 } GradSums;
+
+/* Where a backward finds the gradient of the norm's output (grad_block). */
+typedef struct {
+    const float *dy;
+    const float *relu_y;   /* a fused ReLU's output, NULL when none */
+    float scale;
+} NormGrad;
 
 static double lanes_total(const double acc[NORM_LANES])
 {
@@ -70,21 +80,64 @@ static void moments(const float *x, size_t n, size_t stride, size_t len, float e
     *rstd = (float)(1.0 / sqrt(*ssd / count + (double)eps));
 }
 
-/* y = x * scale + shift over len floats: the normalisation folded into one FMA.
+/* y = x * scale + shift over len floats: the normalisation folded into one FMA;
+ * with relu, then max(y, 0) exactly as relu_forward computes it (a NaN passes).
  * Each block goes through a local copy, so y may equal x and the compiler needs no
  * aliasing check to vectorise (GCC's -O2 cost model would refuse one). */
-static void affine(float *y, const float *x, size_t len, float scale, float shift)
+static void affine(float *y, const float *x, size_t len, float scale, float shift,
+                   bool relu)
 {
     size_t i = 0;
     for (; i + NORM_BLOCK <= len; i += NORM_BLOCK) {
         float v[NORM_BLOCK];
         for (size_t l = 0; l < NORM_BLOCK; l++)
-            v[l] = x[i + l];
+            v[l] = x[i + l] * scale + shift;
+        if (relu)
+            for (size_t l = 0; l < NORM_BLOCK; l++)
+                v[l] = v[l] < 0.0f ? 0.0f : v[l];
         for (size_t l = 0; l < NORM_BLOCK; l++)
-            y[i + l] = v[l] * scale + shift;
+            y[i + l] = v[l];
     }
-    for (; i < len; i++)
-        y[i] = x[i] * scale + shift;
+    for (; i < len; i++) {
+        float v = x[i] * scale + shift;
+        y[i] = relu && v < 0.0f ? 0.0f : v;
+    }
+}
+
+/* The gradient arriving at the norm's output at dy[i]: dy itself, or through a
+ * fused ReLU (and dropout): 0 where the chain's output is not positive, else
+ * dy * scale. The + 0.0f makes it bit for bit what the separate passes give, each
+ * adding into a zeroed gradient (-0 becomes +0). */
+static inline __attribute__((always_inline)) float grad_at(const NormGrad *d,
+                                                          size_t i)
+{
+    if (!d->relu_y)
+        return d->dy[i];
+    return d->relu_y[i] > 0.0f ? d->dy[i] * d->scale + 0.0f : 0.0f;
+}
+
+/* g[l] = grad_at(d, off + l) for a block of NORM_BLOCK, in loops that vectorise
+ * (dy is loaded unconditionally, so the select needs no branch). */
+static inline __attribute__((always_inline)) void
+grad_block(float *restrict g, const NormGrad *d, size_t off)
+{
+    const float *restrict dy = d->dy + off;
+    for (size_t l = 0; l < NORM_BLOCK; l++)
+        g[l] = dy[l];
+    if (!d->relu_y)
+        return;
+    const float *restrict ry = d->relu_y + off;
+    float scale = d->scale;
+    for (size_t l = 0; l < NORM_BLOCK; l++)
+        g[l] = ry[l] > 0.0f ? g[l] * scale + 0.0f : 0.0f;
+}
+
+/* Nothing fused: what the plain passes use. */
+static const NormFusion plain = {false, NULL, 1.0f, false};
+
+static NormGrad norm_grad(const float *dy, const NormFusion *f)
+{
+    return (NormGrad){dy, f->relu_y, f->scale};
 }
 
 /* --- batch norm ------------------------------------------------------------------ */
@@ -94,6 +147,7 @@ typedef struct {
     float *y, *mean, *rstd, *run_mean, *run_var;
     const float *x, *gamma, *beta;
     float eps, momentum;
+    bool relu;
 } BnForward;
 
 static void bn_forward_channel(void *ctx, size_t c, int worker)
@@ -115,7 +169,19 @@ static void bn_forward_channel(void *ctx, size_t c, int worker)
     float scale = a->gamma[c] * a->rstd[c];
     float shift = a->beta[c] - a->mean[c] * scale;
     for (size_t b = 0; b < n; b++)
-        affine(a->y + b * stride + c * hw, a->x + b * stride + c * hw, hw, scale, shift);
+        affine(a->y + b * stride + c * hw, a->x + b * stride + c * hw, hw, scale, shift,
+               a->relu);
+}
+
+void bnorm_forward_train_fused(Shape4 s, float *y, float *mean, float *rstd,
+                               float *run_mean, float *run_var, const float *x,
+                               const float *gamma, const float *beta, float eps,
+                               float momentum, const NormFusion *f, Pool *pool)
+{
+    assert(s.n > 0 && s.c > 0 && s.h > 0 && s.w > 0 && eps > 0.0f);
+    BnForward a = {s,     y,    mean, rstd,     run_mean, run_var, x,
+                   gamma, beta, eps,  momentum, f->relu};
+    pool_run(pool, (size_t)s.c, bn_forward_channel, &a);
 }
 
 void bnorm_forward_train(Shape4 s, float *y, float *mean, float *rstd,
@@ -123,9 +189,8 @@ void bnorm_forward_train(Shape4 s, float *y, float *mean, float *rstd,
                          const float *gamma, const float *beta, float eps,
                          float momentum, Pool *pool)
 {
-    assert(s.n > 0 && s.c > 0 && s.h > 0 && s.w > 0 && eps > 0.0f);
-    BnForward a = {s, y, mean, rstd, run_mean, run_var, x, gamma, beta, eps, momentum};
-    pool_run(pool, (size_t)s.c, bn_forward_channel, &a);
+    bnorm_forward_train_fused(s, y, mean, rstd, run_mean, run_var, x, gamma, beta, eps,
+                              momentum, &plain, pool);
 }
 
 typedef struct {
@@ -133,6 +198,7 @@ typedef struct {
     float *y;
     const float *x, *gamma, *beta, *run_mean, *run_var;
     float eps;
+    bool relu;
 } BnEval;
 
 /* One chunk per (sample, channel) plane: evaluation has no reduction. */
@@ -145,58 +211,87 @@ static void bn_eval_plane(void *ctx, size_t plane, int worker)
     float rstd = (float)(1.0 / sqrt((double)a->run_var[c] + (double)a->eps));
     float scale = a->gamma[c] * rstd;
     float shift = a->beta[c] - a->run_mean[c] * scale;
-    affine(a->y + plane * hw, a->x + plane * hw, hw, scale, shift);
+    affine(a->y + plane * hw, a->x + plane * hw, hw, scale, shift, a->relu);
+}
+
+void bnorm_forward_eval_fused(Shape4 s, float *y, const float *x, const float *gamma,
+                              const float *beta, const float *run_mean,
+                              const float *run_var, float eps, const NormFusion *f,
+                              Pool *pool)
+{
+    assert(s.n > 0 && s.c > 0 && s.h > 0 && s.w > 0 && eps > 0.0f);
+    BnEval a = {s, y, x, gamma, beta, run_mean, run_var, eps, f->relu};
+    pool_run(pool, (size_t)s.n * (size_t)s.c, bn_eval_plane, &a);
 }
 
 void bnorm_forward_eval(Shape4 s, float *y, const float *x, const float *gamma,
                         const float *beta, const float *run_mean,
                         const float *run_var, float eps, Pool *pool)
 {
-    assert(s.n > 0 && s.c > 0 && s.h > 0 && s.w > 0 && eps > 0.0f);
-    BnEval a = {s, y, x, gamma, beta, run_mean, run_var, eps};
-    pool_run(pool, (size_t)s.n * (size_t)s.c, bn_eval_plane, &a);
+    bnorm_forward_eval_fused(s, y, x, gamma, beta, run_mean, run_var, eps, &plain, pool);
 }
 
 typedef struct {
     Shape4 s;
     float *dx, *dgamma, *dbeta;
-    const float *dy, *x, *mean, *rstd, *gamma;
+    NormGrad d;
+    const NormFusion *f;
+    const float *x, *mean, *rstd, *gamma;
 } BnBackward;
 
-/* Adds dy and dy*xhat over len values to the lanes, xhat = (x - mean) * rstd. */
-static void add_grad_sums(GradSums *acc, const float *dy, const float *x, size_t len,
-                          float mean, float rstd)
+/* Adds g and g*xhat over len values to the lanes, xhat = (x - mean) * rstd, g the
+ * gradient at dy + off (grad_block). Element i always goes to lane i % NORM_LANES,
+ * in order. */
+static void add_grad_sums(GradSums *acc, const NormGrad *d, size_t off, const float *x,
+                          size_t len, float mean, float rstd)
 {
     size_t i = 0;
-    for (; i + NORM_LANES <= len; i += NORM_LANES)
-        for (size_t l = 0; l < NORM_LANES; l++) {
-            float xhat = (x[i + l] - mean) * rstd;
-            acc->g[l] += (double)dy[i + l];
-            acc->gxhat[l] += (double)(dy[i + l] * xhat);
-        }
+    float g[NORM_BLOCK];
+    for (; i + NORM_BLOCK <= len; i += NORM_BLOCK) {
+        grad_block(g, d, off + i);
+        for (size_t h = 0; h < NORM_BLOCK; h += NORM_LANES)
+            for (size_t l = 0; l < NORM_LANES; l++) {
+                float xhat = (x[i + h + l] - mean) * rstd;
+                acc->g[l] += (double)g[h + l];
+                acc->gxhat[l] += (double)(g[h + l] * xhat);
+            }
+    }
     for (; i < len; i++) {
-        float xhat = (x[i] - mean) * rstd;
-        acc->g[i % NORM_LANES] += (double)dy[i];
-        acc->gxhat[i % NORM_LANES] += (double)(dy[i] * xhat);
+        float xhat = (x[i] - mean) * rstd, gi = grad_at(d, off + i);
+        acc->g[i % NORM_LANES] += (double)gi;
+        acc->gxhat[i % NORM_LANES] += (double)(gi * xhat);
     }
 }
 
-/* dx += rstd * (gamma*dy - g_mean - xhat * gxhat_mean), the gradient through the
- * normalisation, where g_mean and gxhat_mean are the means of gamma*dy and
- * gamma*dy*xhat over the statistic's set. dx must not overlap dy or x: restrict
- * lets the loop vectorise without an aliasing check. */
-static void add_dx(float *restrict dx, const float *dy, const float *x, size_t len,
-                   float mean, float rstd, float gamma, float g_mean, float gxhat_mean)
+/* dx += rstd * (gamma*g - g_mean - xhat * gxhat_mean), the gradient through the
+ * normalisation, where g is the gradient at dy + off (grad_block) and g_mean and
+ * gxhat_mean are the means of gamma*g and gamma*g*xhat over the statistic's set.
+ * With zero (NormFusion.zero_dx), dx = 0.0f + the same: bit for bit adding into a
+ * zeroed dx, without reading it. dx must not overlap dy or x: restrict lets the
+ * loop vectorise without an aliasing check. */
+static void add_dx(float *restrict dx, const NormGrad *d, size_t off, const float *x,
+                   size_t len, float mean, float rstd, float gamma, float g_mean,
+                   float gxhat_mean, bool zero)
 {
     size_t i = 0;
-    for (; i + NORM_BLOCK <= len; i += NORM_BLOCK)
-        for (size_t l = i; l < i + NORM_BLOCK; l++) {
-            float xhat = (x[l] - mean) * rstd;
-            dx[l] += rstd * (gamma * dy[l] - g_mean - xhat * gxhat_mean);
-        }
+    float g[NORM_BLOCK];
+    for (; i + NORM_BLOCK <= len; i += NORM_BLOCK) {
+        grad_block(g, d, off + i);
+        if (zero)
+            for (size_t l = 0; l < NORM_BLOCK; l++) {
+                float xhat = (x[i + l] - mean) * rstd;
+                dx[i + l] = 0.0f + rstd * (gamma * g[l] - g_mean - xhat * gxhat_mean);
+            }
+        else
+            for (size_t l = 0; l < NORM_BLOCK; l++) {
+                float xhat = (x[i + l] - mean) * rstd;
+                dx[i + l] += rstd * (gamma * g[l] - g_mean - xhat * gxhat_mean);
+            }
+    }
     for (; i < len; i++) {
         float xhat = (x[i] - mean) * rstd;
-        dx[i] += rstd * (gamma * dy[i] - g_mean - xhat * gxhat_mean);
+        float base = zero ? 0.0f : dx[i];
+        dx[i] = base + rstd * (gamma * grad_at(d, off + i) - g_mean - xhat * gxhat_mean);
     }
 }
 
@@ -211,7 +306,7 @@ static void bn_backward_channel(void *ctx, size_t c, int worker)
     GradSums sums = {{0.0}, {0.0}};
     for (size_t b = 0; b < n; b++) {
         size_t off = b * stride + c * hw;
-        add_grad_sums(&sums, a->dy + off, a->x + off, hw, mean, rstd);
+        add_grad_sums(&sums, &a->d, off, a->x + off, hw, mean, rstd);
     }
     double g = lanes_total(sums.g), gxhat = lanes_total(sums.gxhat);
     a->dbeta[c] += (float)g;
@@ -221,18 +316,26 @@ static void bn_backward_channel(void *ctx, size_t c, int worker)
     float gxhat_mean = (float)(gamma * gxhat / count);
     for (size_t b = 0; b < n; b++) {
         size_t off = b * stride + c * hw;
-        add_dx(a->dx + off, a->dy + off, a->x + off, hw, mean, rstd, a->gamma[c],
-               g_mean, gxhat_mean);
+        add_dx(a->dx + off, &a->d, off, a->x + off, hw, mean, rstd, a->gamma[c],
+               g_mean, gxhat_mean, a->f->zero_dx);
     }
+}
+
+void bnorm_backward_fused(Shape4 s, float *dx, float *dgamma, float *dbeta,
+                          const float *dy, const float *x, const float *mean,
+                          const float *rstd, const float *gamma, const NormFusion *f,
+                          Pool *pool)
+{
+    assert(s.n > 0 && s.c > 0 && s.h > 0 && s.w > 0);
+    BnBackward a = {s, dx, dgamma, dbeta, norm_grad(dy, f), f, x, mean, rstd, gamma};
+    pool_run(pool, (size_t)s.c, bn_backward_channel, &a);
 }
 
 void bnorm_backward(Shape4 s, float *dx, float *dgamma, float *dbeta, const float *dy,
                     const float *x, const float *mean, const float *rstd,
                     const float *gamma, Pool *pool)
 {
-    assert(s.n > 0 && s.c > 0 && s.h > 0 && s.w > 0);
-    BnBackward a = {s, dx, dgamma, dbeta, dy, x, mean, rstd, gamma};
-    pool_run(pool, (size_t)s.c, bn_backward_channel, &a);
+    bnorm_backward_fused(s, dx, dgamma, dbeta, dy, x, mean, rstd, gamma, &plain, pool);
 }
 
 /* --- group norm ------------------------------------------------------------------ */
@@ -243,6 +346,7 @@ typedef struct {
     float *y, *mean, *rstd;
     const float *x, *gamma, *beta;
     float eps;
+    bool relu;
 } GnForward;
 
 /* Chunk = sample * groups + group; its channels are contiguous in NCHW. */
@@ -260,25 +364,34 @@ static void gn_forward_group(void *ctx, size_t chunk, int worker)
     for (size_t j = 0; j < cpg; j++) {
         float scale = a->gamma[c0 + j] * rstd;
         float shift = a->beta[c0 + j] - mean * scale;
-        affine(a->y + base + j * hw, a->x + base + j * hw, hw, scale, shift);
+        affine(a->y + base + j * hw, a->x + base + j * hw, hw, scale, shift, a->relu);
     }
+}
+
+void gnorm_forward_fused(Shape4 s, int groups, float *y, float *mean, float *rstd,
+                         const float *x, const float *gamma, const float *beta,
+                         float eps, const NormFusion *f, Pool *pool)
+{
+    assert(s.n > 0 && s.c > 0 && s.h > 0 && s.w > 0 && eps > 0.0f);
+    assert(groups > 0 && s.c % groups == 0);
+    GnForward a = {s, groups, y, mean, rstd, x, gamma, beta, eps, f->relu};
+    pool_run(pool, (size_t)s.n * (size_t)groups, gn_forward_group, &a);
 }
 
 void gnorm_forward(Shape4 s, int groups, float *y, float *mean, float *rstd,
                    const float *x, const float *gamma, const float *beta, float eps,
                    Pool *pool)
 {
-    assert(s.n > 0 && s.c > 0 && s.h > 0 && s.w > 0 && eps > 0.0f);
-    assert(groups > 0 && s.c % groups == 0);
-    GnForward a = {s, groups, y, mean, rstd, x, gamma, beta, eps};
-    pool_run(pool, (size_t)s.n * (size_t)groups, gn_forward_group, &a);
+    gnorm_forward_fused(s, groups, y, mean, rstd, x, gamma, beta, eps, &plain, pool);
 }
 
 typedef struct {
     Shape4 s;
     int groups;
     float *dx, *dgamma, *dbeta;
-    const float *dy, *x, *mean, *rstd, *gamma;
+    NormGrad d;
+    const NormFusion *f;
+    const float *x, *mean, *rstd, *gamma;
 } GnBackward;
 
 /* dx for one (sample, group): the gradient of xhat is gamma[c] * dy, so the sums
@@ -296,7 +409,7 @@ static void gn_backward_group(void *ctx, size_t chunk, int worker)
     for (size_t j = 0; j < cpg; j++) {
         GradSums ch = {{0.0}, {0.0}};
         size_t off = base + j * hw;
-        add_grad_sums(&ch, a->dy + off, a->x + off, hw, mean, rstd);
+        add_grad_sums(&ch, &a->d, off, a->x + off, hw, mean, rstd);
         g += (double)a->gamma[c0 + j] * lanes_total(ch.g);
         gxhat += (double)a->gamma[c0 + j] * lanes_total(ch.gxhat);
     }
@@ -304,8 +417,8 @@ static void gn_backward_group(void *ctx, size_t chunk, int worker)
     float g_mean = (float)(g / count), gxhat_mean = (float)(gxhat / count);
     for (size_t j = 0; j < cpg; j++) {
         size_t off = base + j * hw;
-        add_dx(a->dx + off, a->dy + off, a->x + off, hw, mean, rstd, a->gamma[c0 + j],
-               g_mean, gxhat_mean);
+        add_dx(a->dx + off, &a->d, off, a->x + off, hw, mean, rstd, a->gamma[c0 + j],
+               g_mean, gxhat_mean, a->f->zero_dx);
     }
 }
 
@@ -320,19 +433,29 @@ static void gn_backward_channel(void *ctx, size_t c, int worker)
     for (size_t b = 0; b < (size_t)a->s.n; b++) {
         size_t off = (b * (size_t)a->s.c + c) * hw;
         size_t stat = b * (size_t)a->groups + g;
-        add_grad_sums(&sums, a->dy + off, a->x + off, hw, a->mean[stat], a->rstd[stat]);
+        add_grad_sums(&sums, &a->d, off, a->x + off, hw, a->mean[stat], a->rstd[stat]);
     }
     a->dbeta[c] += (float)lanes_total(sums.g);
     a->dgamma[c] += (float)lanes_total(sums.gxhat);
+}
+
+void gnorm_backward_fused(Shape4 s, int groups, float *dx, float *dgamma,
+                          float *dbeta, const float *dy, const float *x,
+                          const float *mean, const float *rstd, const float *gamma,
+                          const NormFusion *f, Pool *pool)
+{
+    assert(s.n > 0 && s.c > 0 && s.h > 0 && s.w > 0);
+    assert(groups > 0 && s.c % groups == 0);
+    GnBackward a = {s, groups, dx, dgamma, dbeta, norm_grad(dy, f), f, x, mean, rstd,
+                    gamma};
+    pool_run(pool, (size_t)s.n * (size_t)groups, gn_backward_group, &a);
+    pool_run(pool, (size_t)s.c, gn_backward_channel, &a);
 }
 
 void gnorm_backward(Shape4 s, int groups, float *dx, float *dgamma, float *dbeta,
                     const float *dy, const float *x, const float *mean,
                     const float *rstd, const float *gamma, Pool *pool)
 {
-    assert(s.n > 0 && s.c > 0 && s.h > 0 && s.w > 0);
-    assert(groups > 0 && s.c % groups == 0);
-    GnBackward a = {s, groups, dx, dgamma, dbeta, dy, x, mean, rstd, gamma};
-    pool_run(pool, (size_t)s.n * (size_t)groups, gn_backward_group, &a);
-    pool_run(pool, (size_t)s.c, gn_backward_channel, &a);
+    gnorm_backward_fused(s, groups, dx, dgamma, dbeta, dy, x, mean, rstd, gamma, &plain,
+                         pool);
 }
