@@ -68,10 +68,11 @@ typedef struct {
     int n;
     uint64_t dropout_key;   /* differs per step and per layer */
     /* Norm layers only (zero for the others): what runs fused into the layer's
-     * passes, as the model plans it (norm.h). With a ReLU fused, the backward takes
-     * the gradient at the end of the ReLU's chain, relu_dy, instead of the layer's
-     * own. */
+     * passes, as the model plans it (norm.h). With a ReLU fused, the forward writes
+     * the ReLU's output y, relu_out, instead of the layer's own, and the backward
+     * takes the gradient at the end of the ReLU's chain, relu_dy. */
     NormFusion fusion;
+    float *relu_out;
     const float *relu_dy;
     /* dx (dx2) is not zeroed yet: backward zeroes it (kinds with zeroes_dx). */
     bool zero_dx, zero_dx2;

@@ -50,9 +50,9 @@ typedef struct {
      * place over it, run inside the norm's passes (norm.h, the _fused kernels): for
      * such a ReLU or dropout, the norm's index, else -1; for the norm, the last
      * layer of its chain, else its own index. The dropout's forward still runs on
-     * its own (it needs its mask); its backward and the ReLU's passes do not. A
-     * chain runs fused only as far as its layers share the norm's output buffer
-     * when the passes run. */
+     * its own (it needs its mask); its backward and the ReLU's passes do not.
+     * Only the chain's last output gradient is used: the norm and a ReLU inside
+     * the chain have dy NULL. */
     int fused_into[MODEL_MAX_LAYERS];
     int chain_end[MODEL_MAX_LAYERS];
     Shape4 in_shape;            /* [batch][3][32][32] */

@@ -180,6 +180,13 @@ static void norm_init(Layer *l, Rng *rng)
     }
 }
 
+/* Where a norm's forward writes: its own output, or with a ReLU fused after it, the
+ * ReLU's. */
+static float *norm_out(const Layer *l, const LayerCtx *ctx)
+{
+    return ctx->fusion.relu ? ctx->relu_out : l->y;
+}
+
 /* The gradient a norm's backward starts from: its own, or with a ReLU fused after
  * it, the one at the end of the ReLU's chain. */
 static const float *grad_in(const Layer *l, const LayerCtx *ctx)
@@ -193,13 +200,14 @@ static void bnorm_fwd(Layer *l, const float *x, const float *x2, const LayerCtx 
     Shape4 s = with_n(l->in_shape, ctx->n);
     size_t c = (size_t)s.c;
     if (ctx->training)
-        bnorm_forward_train_fused(s, l->y, l->saved, l->saved + c, l->stats,
-                                  l->stats + c, x, l->param, l->param + c,
+        bnorm_forward_train_fused(s, norm_out(l, ctx), l->saved, l->saved + c,
+                                  l->stats, l->stats + c, x, l->param, l->param + c,
                                   LAYER_NORM_EPS, LAYER_BN_MOMENTUM, &ctx->fusion,
                                   ctx->pool);
     else
-        bnorm_forward_eval_fused(s, l->y, x, l->param, l->param + c, l->stats,
-                                 l->stats + c, LAYER_NORM_EPS, &ctx->fusion, ctx->pool);
+        bnorm_forward_eval_fused(s, norm_out(l, ctx), x, l->param, l->param + c,
+                                 l->stats, l->stats + c, LAYER_NORM_EPS, &ctx->fusion,
+                                 ctx->pool);
 }
 
 static void bnorm_bwd(Layer *l, float *dx, float *dx2, const float *x,
@@ -221,8 +229,9 @@ static void gnorm_fwd(Layer *l, const float *x, const float *x2, const LayerCtx 
     (void)x2;
     Shape4 s = with_n(l->in_shape, ctx->n);
     size_t c = (size_t)s.c, ng = (size_t)l->in_shape.n * (size_t)l->groups;
-    gnorm_forward_fused(s, l->groups, l->y, l->saved, l->saved + ng, x, l->param,
-                        l->param + c, LAYER_NORM_EPS, &ctx->fusion, ctx->pool);
+    gnorm_forward_fused(s, l->groups, norm_out(l, ctx), l->saved, l->saved + ng, x,
+                        l->param, l->param + c, LAYER_NORM_EPS, &ctx->fusion,
+                        ctx->pool);
 }
 
 static void gnorm_bwd(Layer *l, float *dx, float *dx2, const float *x,

@@ -257,6 +257,14 @@ static void plan_fusion(Model *m)
     }
 }
 
+/* Whether the gradient of layer i's output is used: not when layer i is a norm with
+ * a fused chain, or a ReLU inside one (only the chain's last gradient is read). */
+static bool grad_used(const Model *m, int i)
+{
+    int head = m->fused_into[i] >= 0 ? m->fused_into[i] : i;
+    return m->chain_end[head] == head || m->chain_end[head] == i;
+}
+
 /* Activation gradients share buffers. The gradient of layer i's output lives, in
  * backward order, from the pass of its reader zeroed_by[i] (which zeroes it before
  * adding into it) to layer i's own pass, or to the norm's pass when layer i is
@@ -264,12 +272,16 @@ static void plan_fusion(Model *m)
  * has finished is free for it. The logits' gradient and any output nobody reads
  * live through the whole pass. Greedy in backward order: the smallest free slot
  * that is large enough, else the largest free one, grown. Puts each layer's slot in
- * slot_of and each slot's floats in size; returns the number of slots. */
+ * slot_of (-1 for a gradient never used) and each slot's floats in size; returns
+ * the number of slots. */
 static int plan_grad_slots(const Model *m, int slot_of[], size_t size[])
 {
     int holder[MODEL_MAX_LAYERS];   /* per slot: the index of its last holder */
     int nslots = 0;
     for (int i = m->nlayers - 1; i >= 0; i--) {
+        slot_of[i] = -1;
+        if (!grad_used(m, i))
+            continue;
         size_t need = shape4_count(m->layers[i].out_shape);
         int from = m->zeroed_by[i] >= 0 ? m->zeroed_by[i] : m->nlayers;
         int best = -1;
@@ -328,7 +340,7 @@ static void point(Model *m, int threads)
     for (int s = 0; s < nslots; s++)
         slot[s] = arena_take(&m->acts, size[s]);
     for (int i = 0; i < m->nlayers; i++)
-        m->layers[i].dy = slot[slot_of[i]];
+        m->layers[i].dy = slot_of[i] >= 0 ? slot[slot_of[i]] : NULL;
     arena_take(&m->scratch, scratch);
 }
 
@@ -404,23 +416,6 @@ void model_init(Model *m, uint64_t seed)
 
 /* --- passes --------------------------------------------------------------------- */
 
-/* The last layer of layer i's fused chain (chain_end) whose output still shares
- * the norm's buffer, i itself when none does: a chain runs fused only while its
- * layers work in place, as planned. */
-static int fused_end(const Model *m, int i)
-{
-    int end = i;
-    while (end < m->chain_end[i] && m->layers[end + 1].y == m->layers[i].y)
-        end++;
-    return end;
-}
-
-/* Whether layer j's backward (and, for a ReLU, its forward) runs inside a norm's. */
-static bool runs_fused(const Model *m, int j)
-{
-    return m->fused_into[j] >= 0 && fused_end(m, m->fused_into[j]) >= j;
-}
-
 static LayerCtx context(Model *m, int n, bool training, uint64_t key, Pool *pool,
                         int layer)
 {
@@ -429,9 +424,10 @@ static LayerCtx context(Model *m, int n, bool training, uint64_t key, Pool *pool
                     .conv_backward = m->conv_backward, .training = training, .n = n,
                     .dropout_key = rng_hash(key, (uint64_t)layer)};
     ctx.fusion.scale = 1.0f;
-    int end = fused_end(m, layer);
+    int end = m->chain_end[layer];
     if (end != layer) {
         const Layer *last = &m->layers[end];
+        ctx.relu_out = m->layers[layer + 1].y;
         ctx.fusion.relu = true;
         ctx.fusion.relu_y = last->y;
         if (last->kind == LAYER_DROPOUT)
@@ -452,7 +448,7 @@ const float *model_forward(Model *m, const float *x, int n, bool training,
     assert(n >= 1 && n <= m->in_shape.n);
     for (int i = 0; i < m->nlayers; i++) {
         Layer *l = &m->layers[i];
-        if (l->kind == LAYER_RELU && runs_fused(m, i))
+        if (l->kind == LAYER_RELU && m->fused_into[i] >= 0)
             continue;
         LayerCtx ctx = context(m, n, training, key, pool, i);
         layer_ops[l->kind].forward(l, input_of(m, l->in, x), input_of(m, l->in2, x),
@@ -516,7 +512,7 @@ void model_backward(Model *m, const float *x, int n, uint64_t key, Pool *pool)
 {
     for (int i = m->nlayers - 1; i >= 0; i--) {
         Layer *l = &m->layers[i];
-        if (runs_fused(m, i))
+        if (m->fused_into[i] >= 0)
             continue;
         LayerCtx ctx = context(m, n, true, key, pool, i);
         float *dx = grad_of(m, l->in, i, n, pool, &ctx.zero_dx);
