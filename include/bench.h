@@ -15,8 +15,9 @@
 #include "pool.h"
 #include "status.h"
 
-/* The format of the last line: training and evaluation images/s of the first model
- * and norm measured (s8 with bn by default) with the pool's N threads. */
+/* The format of the last line: training and evaluation images/s of s8 with bn
+ * (when --model and --norm leave them out: of the first model and norm measured)
+ * with the pool's N threads. */
 #define BENCH_LAST_LINE "train_img_per_s=%.1f eval_img_per_s=%.1f threads=%d\n"
 
 /* Norm value meaning "bn, ln and gn in turn". */
