@@ -143,10 +143,10 @@ static void route_row(size_t count, float *restrict dtop,
         float a = top[2 * j], b = top[2 * j + 1], c = bottom[2 * j];
         float d = bottom[2 * j + 1], mj = m[j], gj = g[j];
         int e0 = a == mj, e1 = b == mj, e2 = c == mj, e3 = d == mj;
-        dtop[2 * j] += e0 | !(e1 | e2 | e3) ? gj : 0.0f;
-        dtop[2 * j + 1] += e1 & !e0 ? gj : 0.0f;
-        dbottom[2 * j] += e2 & !(e0 | e1) ? gj : 0.0f;
-        dbottom[2 * j + 1] += e3 & !(e0 | e1 | e2) ? gj : 0.0f;
+        dtop[2 * j] += (e0 | !(e1 | e2 | e3)) ? gj : 0.0f;
+        dtop[2 * j + 1] += (e1 & !e0) ? gj : 0.0f;
+        dbottom[2 * j] += (e2 & !(e0 | e1)) ? gj : 0.0f;
+        dbottom[2 * j + 1] += (e3 & !(e0 | e1 | e2)) ? gj : 0.0f;
     }
 }
 
@@ -156,18 +156,19 @@ static void route_row(size_t count, float *restrict dtop,
  * 9% of r6's step with the scalar loop, which GCC -O2 does not vectorise. The
  * vectors are no wider than the target's registers (GCC -Wpsabi), as in
  * conv_blocked.c. */
+/* Lane selections for __builtin_shufflevector, which GCC (12 on) and Clang share. */
 #if defined(__AVX__)
 #define OPS_WINDOWS 8
-#define WIN_EVEN {0, 2, 4, 6, 8, 10, 12, 14}
-#define WIN_ODD {1, 3, 5, 7, 9, 11, 13, 15}
-#define WIN_LO {0, 8, 1, 9, 2, 10, 3, 11}
-#define WIN_HI {4, 12, 5, 13, 6, 14, 7, 15}
+#define WIN_EVEN 0, 2, 4, 6, 8, 10, 12, 14
+#define WIN_ODD 1, 3, 5, 7, 9, 11, 13, 15
+#define WIN_LO 0, 8, 1, 9, 2, 10, 3, 11
+#define WIN_HI 4, 12, 5, 13, 6, 14, 7, 15
 #else
 #define OPS_WINDOWS 4
-#define WIN_EVEN {0, 2, 4, 6}
-#define WIN_ODD {1, 3, 5, 7}
-#define WIN_LO {0, 4, 1, 5}
-#define WIN_HI {2, 6, 3, 7}
+#define WIN_EVEN 0, 2, 4, 6
+#define WIN_ODD 1, 3, 5, 7
+#define WIN_LO 0, 4, 1, 5
+#define WIN_HI 2, 6, 3, 7
 #endif
 typedef float WinVec __attribute__((vector_size(OPS_WINDOWS * sizeof(float))));
 typedef int WinMask __attribute__((vector_size(OPS_WINDOWS * sizeof(int))));
@@ -182,9 +183,8 @@ static WinVec win_load(const float *p)
 /* dst[0 .. 2 * OPS_WINDOWS) += the interleaving of even and odd. */
 static void win_add_interleaved(float *dst, WinVec even, WinVec odd)
 {
-    const WinMask lo = WIN_LO, hi = WIN_HI;
-    WinVec a = win_load(dst) + __builtin_shuffle(even, odd, lo);
-    WinVec b = win_load(dst + OPS_WINDOWS) + __builtin_shuffle(even, odd, hi);
+    WinVec a = win_load(dst) + __builtin_shufflevector(even, odd, WIN_LO);
+    WinVec b = win_load(dst + OPS_WINDOWS) + __builtin_shufflevector(even, odd, WIN_HI);
     memcpy(dst, &a, sizeof a);
     memcpy(dst + OPS_WINDOWS, &b, sizeof b);
 }
@@ -204,14 +204,13 @@ static void route_windows(float *restrict dtop, float *restrict dbottom,
                           const float *restrict top, const float *restrict bottom,
                           const float *restrict m, const float *restrict g)
 {
-    const WinMask even = WIN_EVEN, odd = WIN_ODD;
     WinVec t0 = win_load(top), t1 = win_load(top + OPS_WINDOWS);
     WinVec b0 = win_load(bottom), b1 = win_load(bottom + OPS_WINDOWS);
     WinVec mv = win_load(m), gv = win_load(g);
-    WinMask e0 = __builtin_shuffle(t0, t1, even) == mv;
-    WinMask e1 = __builtin_shuffle(t0, t1, odd) == mv;
-    WinMask e2 = __builtin_shuffle(b0, b1, even) == mv;
-    WinMask e3 = __builtin_shuffle(b0, b1, odd) == mv;
+    WinMask e0 = __builtin_shufflevector(t0, t1, WIN_EVEN) == mv;
+    WinMask e1 = __builtin_shufflevector(t0, t1, WIN_ODD) == mv;
+    WinMask e2 = __builtin_shufflevector(b0, b1, WIN_EVEN) == mv;
+    WinMask e3 = __builtin_shufflevector(b0, b1, WIN_ODD) == mv;
     win_add_interleaved(dtop, win_select(e0 | ~(e1 | e2 | e3), gv),
                         win_select(e1 & ~e0, gv));
     win_add_interleaved(dbottom, win_select(e2 & ~(e0 | e1), gv),
