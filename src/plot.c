@@ -70,8 +70,8 @@ static int decimals(double step)
 static void data_range(const PlotPanel *p, double *xmin, double *xmax, double *ymin,
                        double *ymax)
 {
-    *xmin = *ymin = INFINITY;
-    *xmax = *ymax = -INFINITY;
+    *xmin = *ymin = (double)INFINITY;
+    *xmax = *ymax = -(double)INFINITY;
     for (int s = 0; s < p->nseries; s++)
         for (int i = 0; i < p->series[s].n; i++) {
             double x = p->series[s].x[i], y = p->series[s].y[i];

@@ -76,7 +76,7 @@ static Status parse_row(RunLog *log, char *line, const int where[COL_COUNT], int
     int n = split(line, fields, RUNLOG_MAX_FIELDS);
     double v[COL_NORM];
     for (int c = 0; c < COL_NORM; c++) {
-        v[c] = NAN;
+        v[c] = (double)NAN;
         bool ok = where[c] >= 0 && where[c] < n && number(fields[where[c]], &v[c]);
         if (!ok && c < COL_REQUIRED)
             return error_set(err, STATUS_DATA, "%s line %d: bad or missing %s", name,

@@ -30,7 +30,7 @@ static int test_plot_nice_range(void)
 
 static int test_plot_svg_wellformed(void)
 {
-    const double x[4] = {1, 2, 3, 4}, y1[4] = {10, 20, NAN, 35}, y2[4] = {5, 6, 7, 8};
+    const double x[4] = {1, 2, 3, 4}, y1[4] = {10, 20, (double)NAN, 35}, y2[4] = {5, 6, 7, 8};
     PlotSeries s[2] = {
         {.label = "runs/a<b&c", .x = x, .y = y1, .n = 4, .colour = 0},
         {.label = "a very long label that the legend has to shorten for room",
