@@ -14,10 +14,10 @@
 #include "runfiles.h"
 #include "train.h"
 
-/* Tuned on short runs (README, "Results"): one-cycle to lr 0.2 with Nesterov
- * momentum, weight decay 5e-4 on conv weights and label smoothing 0.1 beat the
- * origin's constant lr 0.01. The origin's recipe is --model s8 --lr 0.01
- * --schedule constant --wd 0 --smoothing 0 --no-nesterov. */
+/* Chosen on short runs (data/ablations/, README "Results"): one-cycle to lr 0.2
+ * with Nesterov momentum, weight decay 5e-4 on conv weights and label smoothing 0.1.
+ * The origin's recipe is --model s8 --lr 0.01 --schedule constant --wd 0
+ * --smoothing 0 --no-nesterov. */
 void train_defaults(TrainConfig *cfg)
 {
     memset(cfg, 0, sizeof *cfg);
