@@ -60,11 +60,6 @@ static uint32_t drop_threshold(float p)
     return (uint32_t)((double)p * DROPOUT_HASH_RANGE);
 }
 
-int dropout_keep(uint64_t key, size_t index, float p)
-{
-    return (uint32_t)(rng_hash(key, (uint64_t)index) >> 32) >= drop_threshold(p);
-}
-
 /* scale for a kept element, 0 for a dropped one. Multiplying by it (rather than
  * branching) keeps the loops vectorisable; a dropped inf or NaN gives NaN, as
  * PyTorch's x * mask does. */
@@ -73,6 +68,11 @@ static inline float mask_factor(uint64_t key, size_t index, uint32_t threshold,
 {
     uint32_t h = (uint32_t)(rng_hash(key, (uint64_t)index) >> 32);
     return h >= threshold ? scale : 0.0f;
+}
+
+int dropout_keep(uint64_t key, size_t index, float p)
+{
+    return mask_factor(key, index, drop_threshold(p), 1.0f) != 0.0f;
 }
 
 /* Each block goes through a local copy, so y may equal x, as in relu_forward. */
