@@ -8,12 +8,15 @@
 #define CIFAR_NORM_H
 
 #include <stdbool.h>
+#include <stdint.h>
 #include "tensor.h"
 #include "pool.h"
 
 /* What the _fused passes do besides the norm. A ReLU after it, and possibly a dropout
  * after that ReLU working in place over it: forward then writes y = max(norm(x), 0)
- * (the ReLU's output; NaN passes, as in relu_forward); backward takes dy at the end
+ * (the ReLU's output; NaN passes, as in relu_forward), and in training runs the
+ * dropout on each plane of y into drop_y (y itself when in place) while the plane is
+ * still in cache (dropout_forward with the plane's index in the tensor); backward takes dy at the end
  * of that chain and forms the norm's output gradient itself: dy * scale where the
  * chain's output relu_y > 0, else 0 (a dropped element has relu_y = 0, so no mask is
  * needed). And a backward may zero each plane of dx itself right before adding into
@@ -22,6 +25,9 @@
  * gradient. All zero: the plain norm. */
 typedef struct {
     bool relu;              /* forward: the ReLU */
+    float drop_p;           /* forward: the dropout's p after the ReLU, 0 for none */
+    uint64_t drop_key;      /* forward: the dropout's key */
+    float *drop_y;          /* forward: the dropout's output */
     const float *relu_y;    /* backward: the chain's output, NULL without a ReLU */
     float scale;            /* backward: the dropout's 1 / (1 - p), or 1 */
     bool zero_dx;           /* backward: dx is not zeroed yet */

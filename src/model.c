@@ -430,8 +430,12 @@ static LayerCtx context(Model *m, int n, bool training, uint64_t key, Pool *pool
         ctx.relu_out = m->layers[layer + 1].y;
         ctx.fusion.relu = true;
         ctx.fusion.relu_y = last->y;
-        if (last->kind == LAYER_DROPOUT)
+        if (last->kind == LAYER_DROPOUT) {
             ctx.fusion.scale = 1.0f / (1.0f - last->p);
+            ctx.fusion.drop_p = training ? last->p : 0.0f;
+            ctx.fusion.drop_key = rng_hash(key, (uint64_t)end);
+            ctx.fusion.drop_y = last->y;
+        }
         ctx.relu_dy = last->dy;
     }
     return ctx;
@@ -448,7 +452,8 @@ const float *model_forward(Model *m, const float *x, int n, bool training,
     assert(n >= 1 && n <= m->in_shape.n);
     for (int i = 0; i < m->nlayers; i++) {
         Layer *l = &m->layers[i];
-        if (l->kind == LAYER_RELU && m->fused_into[i] >= 0)
+        if (m->fused_into[i] >= 0)   /* run by the norm (a dropout in place: also in
+                                      * evaluation, where it is the identity) */
             continue;
         LayerCtx ctx = context(m, n, training, key, pool, i);
         layer_ops[l->kind].forward(l, input_of(m, l->in, x), input_of(m, l->in2, x),

@@ -9,6 +9,7 @@
 #include <math.h>
 #include <stddef.h>
 #include "norm.h"
+#include "ops.h"
 
 /* Long sums run in NORM_LANES independent double partial sums, combined in a fixed
  * order at the end: the order depends only on the length, never on the threads,
@@ -104,6 +105,17 @@ static void affine(float *y, const float *x, size_t len, float scale, float shif
     }
 }
 
+/* One plane of the forward at index first in the tensor: y = affine, then the fused
+ * dropout (if any) from the plane just written. */
+static void norm_plane(float *y, const float *x, size_t len, float scale, float shift,
+                       const NormFusion *f, size_t first)
+{
+    affine(y + first, x + first, len, scale, shift, f->relu);
+    if (f->drop_p > 0.0f)
+        dropout_forward(len, first, f->drop_y + first, y + first, f->drop_p,
+                        f->drop_key);
+}
+
 /* The gradient arriving at the norm's output at dy[i]: dy itself, or through a
  * fused ReLU (and dropout): 0 where the chain's output is not positive, else
  * dy * scale. The + 0.0f makes it bit for bit what the separate passes give, each
@@ -133,7 +145,7 @@ grad_block(float *restrict g, const NormGrad *d, size_t off)
 }
 
 /* Nothing fused: what the plain passes use. */
-static const NormFusion plain = {false, NULL, 1.0f, false};
+static const NormFusion plain = {.relu = false, .relu_y = NULL, .scale = 1.0f};
 
 static NormGrad norm_grad(const float *dy, const NormFusion *f)
 {
@@ -147,7 +159,7 @@ typedef struct {
     float *y, *mean, *rstd, *run_mean, *run_var;
     const float *x, *gamma, *beta;
     float eps, momentum;
-    bool relu;
+    const NormFusion *f;
 } BnForward;
 
 static void bn_forward_channel(void *ctx, size_t c, int worker)
@@ -168,9 +180,10 @@ static void bn_forward_channel(void *ctx, size_t c, int worker)
     a->run_var[c] = (float)((1.0 - m) * (double)a->run_var[c] + m * unbiased);
     float scale = a->gamma[c] * a->rstd[c];
     float shift = a->beta[c] - a->mean[c] * scale;
-    for (size_t b = 0; b < n; b++)
-        affine(a->y + b * stride + c * hw, a->x + b * stride + c * hw, hw, scale, shift,
-               a->relu);
+    for (size_t b = 0; b < n; b++) {
+        size_t off = b * stride + c * hw;
+        norm_plane(a->y, a->x, hw, scale, shift, a->f, off);
+    }
 }
 
 void bnorm_forward_train_fused(Shape4 s, float *y, float *mean, float *rstd,
@@ -180,7 +193,7 @@ void bnorm_forward_train_fused(Shape4 s, float *y, float *mean, float *rstd,
 {
     assert(s.n > 0 && s.c > 0 && s.h > 0 && s.w > 0 && eps > 0.0f);
     BnForward a = {s,     y,    mean, rstd,     run_mean, run_var, x,
-                   gamma, beta, eps,  momentum, f->relu};
+                   gamma, beta, eps,  momentum, f};
     pool_run(pool, (size_t)s.c, bn_forward_channel, &a);
 }
 
@@ -220,6 +233,7 @@ void bnorm_forward_eval_fused(Shape4 s, float *y, const float *x, const float *g
                               Pool *pool)
 {
     assert(s.n > 0 && s.c > 0 && s.h > 0 && s.w > 0 && eps > 0.0f);
+    assert(f->drop_p == 0.0f);   /* evaluation never drops */
     BnEval a = {s, y, x, gamma, beta, run_mean, run_var, eps, f->relu};
     pool_run(pool, (size_t)s.n * (size_t)s.c, bn_eval_plane, &a);
 }
@@ -346,7 +360,7 @@ typedef struct {
     float *y, *mean, *rstd;
     const float *x, *gamma, *beta;
     float eps;
-    bool relu;
+    const NormFusion *f;
 } GnForward;
 
 /* Chunk = sample * groups + group; its channels are contiguous in NCHW. */
@@ -364,7 +378,8 @@ static void gn_forward_group(void *ctx, size_t chunk, int worker)
     for (size_t j = 0; j < cpg; j++) {
         float scale = a->gamma[c0 + j] * rstd;
         float shift = a->beta[c0 + j] - mean * scale;
-        affine(a->y + base + j * hw, a->x + base + j * hw, hw, scale, shift, a->relu);
+        size_t off = base + j * hw;
+        norm_plane(a->y, a->x, hw, scale, shift, a->f, off);
     }
 }
 
@@ -374,7 +389,7 @@ void gnorm_forward_fused(Shape4 s, int groups, float *y, float *mean, float *rst
 {
     assert(s.n > 0 && s.c > 0 && s.h > 0 && s.w > 0 && eps > 0.0f);
     assert(groups > 0 && s.c % groups == 0);
-    GnForward a = {s, groups, y, mean, rstd, x, gamma, beta, eps, f->relu};
+    GnForward a = {s, groups, y, mean, rstd, x, gamma, beta, eps, f};
     pool_run(pool, (size_t)s.n * (size_t)groups, gn_forward_group, &a);
 }
 
