@@ -6,6 +6,7 @@
 #ifndef CIFAR_CONV_H
 #define CIFAR_CONV_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include "pool.h"
 
@@ -30,20 +31,22 @@ size_t conv2d_scratch_floats(const ConvShape *s, int nthreads);
 typedef void (*Conv2dForward)(const ConvShape *s, float *y, const float *x,
                               const float *w, float *scratch, Pool *pool);
 /* Backward: accumulates dx[n][cin][h][w] += (dL/dx) and dw[cout][cin][k][k] +=
- * (dL/dw) from dy[n][cout][oh][ow]. dx may be NULL (the network's input needs no
- * gradient). Uses x and w from the forward pass. */
-typedef void (*Conv2dBackward)(const ConvShape *s, float *dx, float *dw,
+ * (dL/dw) from dy[n][cout][oh][ow]. With zero_dx, dx is overwritten instead, bit for
+ * bit what adding into a zeroed dx gives, so the caller needs no zeroing pass. dx may
+ * be NULL (the network's input needs no gradient). Uses x and w from the forward
+ * pass. */
+typedef void (*Conv2dBackward)(const ConvShape *s, float *dx, bool zero_dx, float *dw,
                                const float *dy, const float *x, const float *w,
                                float *scratch, Pool *pool);
 
 void conv2d_forward_naive(const ConvShape *s, float *y, const float *x,
                           const float *w, float *scratch, Pool *pool);
-void conv2d_backward_naive(const ConvShape *s, float *dx, float *dw, const float *dy,
-                           const float *x, const float *w, float *scratch,
-                           Pool *pool);
+void conv2d_backward_naive(const ConvShape *s, float *dx, bool zero_dx, float *dw,
+                           const float *dy, const float *x, const float *w,
+                           float *scratch, Pool *pool);
 void conv2d_forward_blocked(const ConvShape *s, float *y, const float *x,
                             const float *w, float *scratch, Pool *pool);
-void conv2d_backward_blocked(const ConvShape *s, float *dx, float *dw,
+void conv2d_backward_blocked(const ConvShape *s, float *dx, bool zero_dx, float *dw,
                              const float *dy, const float *x, const float *w,
                              float *scratch, Pool *pool);
 

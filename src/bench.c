@@ -259,7 +259,7 @@ static void conv_bwd(void *ctx)
 {
     ConvRun *c = ctx;
     (c->naive ? conv2d_backward_naive : conv2d_backward_blocked)(
-        &c->s, c->with_dx ? c->dx : NULL, c->dw, c->dy, c->x, c->w, c->scratch,
+        &c->s, c->with_dx ? c->dx : NULL, false, c->dw, c->dy, c->x, c->w, c->scratch,
         c->pool);
 }
 

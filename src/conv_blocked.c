@@ -305,23 +305,34 @@ static void gemm_sample(const Plan *p, const float *ap, const float *xp, float *
         }
 }
 
+/* How copy_out writes: overwrite (a forward output), add (into a gradient), or
+ * 0.0f + the value (into a gradient not zeroed yet: bit for bit adding into zero,
+ * where -0 becomes +0). */
+typedef enum { COPY_SET, COPY_ADD, COPY_ADD_TO_ZERO } CopyMode;
+
 /* Drops the wide grid's extra columns: out[o][y][x] (+)= wide[o][y * wp + x]. Rows
  * are short (8 to 36 floats): whole vectors, then the rest one by one, measured
  * faster than a memcpy call per row, and GCC -O2 left the sum scalar. */
 static void copy_out(float *restrict out, const float *restrict wide, const Plan *p,
-                     int accumulate)
+                     CopyMode mode)
 {
     size_t ow = (size_t)p->ow;
+    Vec zero = {0};
     for (int o = 0; o < p->nout; o++)
         for (int y = 0; y < p->oh; y++) {
             const float *src = wide + (size_t)o * p->nq + (size_t)y * (size_t)p->wp;
             float *dst = out + ((size_t)o * (size_t)p->oh + (size_t)y) * ow;
             size_t x = 0;
-            if (accumulate) {
+            if (mode == COPY_ADD) {
                 for (; x + CONV_VL <= ow; x += CONV_VL)
                     vec_store(dst + x, vec_load(dst + x) + vec_load(src + x));
                 for (; x < ow; x++)
                     dst[x] += src[x];
+            } else if (mode == COPY_ADD_TO_ZERO) {
+                for (; x + CONV_VL <= ow; x += CONV_VL)
+                    vec_store(dst + x, zero + vec_load(src + x));
+                for (; x < ow; x++)
+                    dst[x] = 0.0f + src[x];
             } else {
                 for (; x + CONV_VL <= ow; x += CONV_VL)
                     vec_store(dst + x, vec_load(src + x));
@@ -336,6 +347,7 @@ typedef struct {
     Layout l;
     Plan fwd, bwd;
     float *y, *dx;
+    bool zero_dx;
     const float *x, *dy;
     float *scratch;
 } Job;
@@ -357,7 +369,7 @@ static void forward_chunk(void *ctx, size_t chunk, int worker)
          n < (chunk + 1) * CONV_CHUNK_SAMPLES && n < (size_t)j->s->n; n++) {
         pad_sample(xp, j->x + n * in, p);
         gemm_sample(p, j->scratch + j->l.pack_fwd, xp, wide);
-        copy_out(j->y + n * out, wide, p, 0);
+        copy_out(j->y + n * out, wide, p, COPY_SET);
     }
 }
 
@@ -375,7 +387,7 @@ void conv2d_forward_blocked(const ConvShape *s, float *y, const float *x,
 {
     check_shape(s, scratch);
     Job j = {s, layout_make(s, pool_threads(pool)), plan_forward(s), plan_input_grad(s),
-             y, NULL, x, NULL, scratch};
+             y, NULL, false, x, NULL, scratch};
     pack_weights(scratch + j.l.pack_fwd, w, s, 0);
     pool_run(pool, chunk_count(s), forward_chunk, &j);
 }
@@ -509,7 +521,8 @@ static void backward_chunk(void *ctx, size_t chunk, int worker)
             continue;
         pad_sample(dyp, j->dy + n * out, &j->bwd);
         gemm_sample(&j->bwd, j->scratch + j->l.pack_bwd, dyp, wide);
-        copy_out(j->dx + n * in, wide, &j->bwd, 1);
+        copy_out(j->dx + n * in, wide, &j->bwd,
+                 j->zero_dx ? COPY_ADD_TO_ZERO : COPY_ADD);
     }
 }
 
@@ -540,13 +553,13 @@ static void reduce_chunk(void *ctx, size_t chunk, int worker)
         }
 }
 
-void conv2d_backward_blocked(const ConvShape *s, float *dx, float *dw,
+void conv2d_backward_blocked(const ConvShape *s, float *dx, bool zero_dx, float *dw,
                              const float *dy, const float *x, const float *w,
                              float *scratch, Pool *pool)
 {
     check_shape(s, scratch);
     Job j = {s, layout_make(s, pool_threads(pool)), plan_forward(s), plan_input_grad(s),
-             NULL, dx, x, dy, scratch};
+             NULL, dx, zero_dx, x, dy, scratch};
     if (dx)
         pack_weights(scratch + j.l.pack_bwd, w, s, 1);
     pool_run(pool, chunk_count(s), backward_chunk, &j);

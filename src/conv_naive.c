@@ -5,6 +5,7 @@
  * conv_. */
 #include <assert.h>
 #include <stddef.h>
+#include <string.h>
 #include "conv.h"
 
 int conv_out_h(const ConvShape *s)
@@ -63,14 +64,17 @@ void conv2d_forward_naive(const ConvShape *s, float *y, const float *x,
 
 /* Each output gradient g = dy[n][co][oy][ox] reaches every input and weight that
  * produced that output: dx += g * w and dw += g * x over the kernel window. */
-void conv2d_backward_naive(const ConvShape *s, float *dx, float *dw, const float *dy,
-                           const float *x, const float *w, float *scratch,
-                           Pool *pool)
+void conv2d_backward_naive(const ConvShape *s, float *dx, bool zero_dx, float *dw,
+                           const float *dy, const float *x, const float *w,
+                           float *scratch, Pool *pool)
 {
     (void)scratch;
     (void)pool;
     check_shape(s);
     int oh = conv_out_h(s), ow = conv_out_w(s), k = s->k;
+    if (dx && zero_dx)
+        memset(dx, 0, (size_t)s->n * (size_t)s->cin * (size_t)s->h * (size_t)s->w *
+                          sizeof *dx);
     for (int n = 0; n < s->n; n++)
         for (int co = 0; co < s->cout; co++)
             for (int oy = 0; oy < oh; oy++)

@@ -122,7 +122,7 @@ static void conv_backward(Layer *l, float *dx, float *dx2, const float *x,
 {
     (void)dx2;
     ConvShape cs = layer_conv_shape(l, ctx->n);
-    ctx->conv_backward(&cs, dx, l->dparam, l->dy, x, l->param, ctx->scratch,
+    ctx->conv_backward(&cs, dx, ctx->zero_dx, l->dparam, l->dy, x, l->param, ctx->scratch,
                        ctx->pool);
 }
 
@@ -485,7 +485,7 @@ static void avgpool_bwd(Layer *l, float *dx, float *dx2, const float *x,
 
 const LayerOps layer_ops[LAYER_KIND_COUNT] = {
     [LAYER_CONV2D] = {"conv2d", conv_plan, true, conv_init, conv_forward,
-                      conv_backward, conv_macs, false},
+                      conv_backward, conv_macs, true},
     [LAYER_BNORM] = {"batchnorm", bnorm_plan, false, norm_init, bnorm_fwd,
                      bnorm_bwd, no_macs, true},
     [LAYER_GNORM] = {"groupnorm", gnorm_plan, false, norm_init, gnorm_fwd,

@@ -1,6 +1,7 @@
 /* test_conv.c - tests of the conv module: hand-computed cases and PyTorch fixtures
  * for the naive oracle, a finite-difference gradient check, and the blocked path
  * against the naive one on awkward shapes with one and two threads. */
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include "conv.h"
@@ -83,7 +84,7 @@ static int test_conv_naive_hand_pad0(void)
     CHECK(y == 1.0f + 4.0f - 9.0f);
     /* With dy = 2 the single output saw every input once: dw = 2 x, dx = 2 w. */
     float dy = 2.0f, dx[9] = {0}, dw[9] = {0};
-    conv2d_backward_naive(&s, dx, dw, &dy, hand_x, hand_w, NULL, NULL);
+    conv2d_backward_naive(&s, dx, false, dw, &dy, hand_x, hand_w, NULL, NULL);
     for (int i = 0; i < 9; i++) {
         CHECK(dw[i] == 2.0f * hand_x[i]);
         CHECK(dx[i] == 2.0f * hand_w[i]);
@@ -101,7 +102,7 @@ static int test_conv_naive_hand_pad1(void)
         CHECK(y[i] == want[i]);
     /* dy = 1 at the centre only: dx is the kernel around the centre, dw the input. */
     float dy[9] = {0, 0, 0, 0, 1, 0, 0, 0, 0}, dx[9] = {0}, dw[9] = {0};
-    conv2d_backward_naive(&s, dx, dw, dy, hand_x, hand_w, NULL, NULL);
+    conv2d_backward_naive(&s, dx, false, dw, dy, hand_x, hand_w, NULL, NULL);
     for (int i = 0; i < 9; i++) {
         CHECK(dx[i] == hand_w[i]);
         CHECK(dw[i] == hand_x[i]);
@@ -123,7 +124,7 @@ static int test_conv_naive_hand_channels(void)
     /* dx may be NULL; dw[co][ci] = sum over pixels of dy[co] * x[ci]. */
     const float dy[4] = {1, 0, 0, 1};
     float dw[4] = {0};
-    conv2d_backward_naive(&s, NULL, dw, dy, x, w, NULL, NULL);
+    conv2d_backward_naive(&s, NULL, false, dw, dy, x, w, NULL, NULL);
     CHECK(dw[0] == 1.0f && dw[1] == 3.0f && dw[2] == 2.0f && dw[3] == 4.0f);
     return 0;
 }
@@ -164,7 +165,7 @@ static int check_fixture(const Fixture *f, Conv2dForward forward, Conv2dBackward
     CHECK(test_max_rel_err(y, f->y, count_y(s), FIXTURE_ATOL, FIXTURE_RTOL) <= 1.0);
     memset(dx, 0, count_x(s) * sizeof *dx);
     memset(dw, 0, count_w(s) * sizeof *dw);
-    backward(s, dx, dw, f->dy, f->x, f->w, scratch, NULL);
+    backward(s, dx, false, dw, f->dy, f->x, f->w, scratch, NULL);
     CHECK(test_max_rel_err(dx, f->dx, count_x(s), FIXTURE_ATOL, FIXTURE_RTOL) <= 1.0);
     CHECK(test_max_rel_err(dw, f->dw, count_w(s), FIXTURE_ATOL, FIXTURE_RTOL) <= 1.0);
     return 0;
@@ -256,7 +257,7 @@ static int test_conv_naive_gradcheck(void)
     memset(dx, 0, nx * sizeof *dx);
     memset(dw, 0, nw * sizeof *dw);
     /* dL/dy = r. */
-    conv2d_backward_naive(&s, dx, dw, r, x, w, NULL, NULL);
+    conv2d_backward_naive(&s, dx, false, dw, r, x, w, NULL, NULL);
     int fail = check_central(&s, x, nx, dx, x, w, r, y) ||
                check_central(&s, w, nw, dw, x, w, r, y);
     free(buf);
@@ -325,7 +326,7 @@ static void run_blocked(Case *c, Pool *pool, float *y, float *dx, float *dw)
     conv2d_forward_blocked(&c->s, y, c->x, c->w, c->scratch, pool);
     memcpy(dx, c->dx0, c->nx * sizeof *dx);
     memcpy(dw, c->dw0, c->nw * sizeof *dw);
-    conv2d_backward_blocked(&c->s, dx, dw, c->dy, c->x, c->w, c->scratch, pool);
+    conv2d_backward_blocked(&c->s, dx, false, dw, c->dy, c->x, c->w, c->scratch, pool);
 }
 
 static int compare_case(Case *c, Pool *pool2)
@@ -334,7 +335,7 @@ static int compare_case(Case *c, Pool *pool2)
     conv2d_forward_naive(s, c->y_ref, c->x, c->w, NULL, NULL);
     memcpy(c->dx_ref, c->dx0, c->nx * sizeof(float));
     memcpy(c->dw_ref, c->dw0, c->nw * sizeof(float));
-    conv2d_backward_naive(s, c->dx_ref, c->dw_ref, c->dy, c->x, c->w, NULL, NULL);
+    conv2d_backward_naive(s, c->dx_ref, false, c->dw_ref, c->dy, c->x, c->w, NULL, NULL);
     run_blocked(c, NULL, c->y, c->dx, c->dw);
     run_blocked(c, pool2, c->y2, c->dx2, c->dw2);
     /* Terms per sum: taps for y and dx, taps' worth of outputs per weight for dw. */
@@ -427,17 +428,23 @@ static int close_or_equal(const float *a, const float *b, size_t n, double rtol)
 }
 
 /* Two backward calls from zero give exactly twice one call (x + x is exact), and
- * dx = NULL leaves dw unchanged: catches "=" where "+=" was meant. */
+ * dx = NULL leaves dw unchanged: catches "=" where "+=" was meant. With zero_dx, dx
+ * is overwritten whatever it held (NaN here) with what one call from zero gives. */
 static int check_twice(Case *c, Conv2dBackward backward, double rtol)
 {
     const ConvShape *s = &c->s;
     memset(c->dx, 0, c->nx * sizeof(float));
     memset(c->dw, 0, c->nw * sizeof(float));
-    backward(s, c->dx, c->dw, c->dy, c->x, c->w, c->scratch, NULL);
+    backward(s, c->dx, false, c->dw, c->dy, c->x, c->w, c->scratch, NULL);
+    for (size_t i = 0; i < c->nx; i++)
+        c->dx2[i] = NAN;
+    memset(c->dw2, 0, c->nw * sizeof(float));
+    backward(s, c->dx2, true, c->dw2, c->dy, c->x, c->w, c->scratch, NULL);
+    CHECK(all_equal(c->dx2, c->dx, c->nx));
     memset(c->dx2, 0, c->nx * sizeof(float));
     memset(c->dw2, 0, c->nw * sizeof(float));
-    backward(s, c->dx2, c->dw2, c->dy, c->x, c->w, c->scratch, NULL);
-    backward(s, c->dx2, c->dw2, c->dy, c->x, c->w, c->scratch, NULL);
+    backward(s, c->dx2, false, c->dw2, c->dy, c->x, c->w, c->scratch, NULL);
+    backward(s, c->dx2, false, c->dw2, c->dy, c->x, c->w, c->scratch, NULL);
     for (size_t i = 0; i < c->nx; i++)
         c->dx[i] *= 2.0f;
     for (size_t i = 0; i < c->nw; i++)
@@ -446,7 +453,7 @@ static int check_twice(Case *c, Conv2dBackward backward, double rtol)
     CHECK(close_or_equal(c->dw2, c->dw, c->nw, rtol));
     /* dx = NULL: the same dw, bit for bit. */
     memset(c->dw2, 0, c->nw * sizeof(float));
-    backward(s, NULL, c->dw2, c->dy, c->x, c->w, c->scratch, NULL);
+    backward(s, NULL, false, c->dw2, c->dy, c->x, c->w, c->scratch, NULL);
     for (size_t i = 0; i < c->nw; i++)
         c->dw2[i] *= 2.0f;
     CHECK(all_equal(c->dw2, c->dw, c->nw));
