@@ -461,15 +461,19 @@ static int check_twice(Case *c, Conv2dBackward backward, double rtol)
 }
 
 
+/* Rows narrower than a vector, and rows of whole vectors and a remainder (37). */
 static int test_conv_backward_accumulates(void)
 {
-    ConvShape s = {3, 5, 7, 6, 10, 3, 1};
-    Case c;
-    int fail = 1;
-    if (case_alloc(&c, &s, 300))
-        fail = check_twice(&c, conv2d_backward_naive, NAIVE_TWICE_RTOL) ||
-               check_twice(&c, conv2d_backward_blocked, 0.0);
-    free(c.block);
+    static const ConvShape shapes[] = {{3, 5, 7, 6, 10, 3, 1}, {2, 3, 5, 37, 4, 3, 1}};
+    int fail = 0;
+    for (size_t i = 0; i < sizeof shapes / sizeof shapes[0] && !fail; i++) {
+        Case c;
+        fail = 1;
+        if (case_alloc(&c, &shapes[i], 300 + i))
+            fail = check_twice(&c, conv2d_backward_naive, NAIVE_TWICE_RTOL) ||
+                   check_twice(&c, conv2d_backward_blocked, 0.0);
+        free(c.block);
+    }
     return fail;
 }
 
