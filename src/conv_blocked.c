@@ -197,6 +197,63 @@ static void pack_weights(float *restrict ap, const float *restrict w, const Conv
             }
 }
 
+/* dst[0, n) = src[0, n), except that -0 may become +0, for the short rows of the
+ * convs' planes (1 to 36 floats): whole vectors and a last one overlapping the one
+ * before; below a vector, two overlapping copies of 8 or 4 floats (a fixed-size
+ * memcpy compiles to one move), or single floats. A memcpy call per row cost more
+ * than the copying, and GCC turns a plain copy loop into such a call: adding +0
+ * makes the loop no copy. The sign of a zero makes no difference to the sums that
+ * read these rows (they start from +0), nor can a sum be -0 when written out. */
+static void copy_row(float *restrict dst, const float *restrict src, size_t n)
+{
+    if (n >= CONV_VL) {
+        Vec zero = {0};
+        size_t i = 0;
+        for (; i + CONV_VL <= n; i += CONV_VL)
+            vec_store(dst + i, vec_load(src + i) + zero);
+        if (i < n)
+            vec_store(dst + n - CONV_VL, vec_load(src + n - CONV_VL));
+    } else if (n >= 8) {
+        memcpy(dst, src, 8 * sizeof *dst);
+        memcpy(dst + n - 8, src + n - 8, 8 * sizeof *dst);
+    } else if (n >= 4) {
+        memcpy(dst, src, 4 * sizeof *dst);
+        memcpy(dst + n - 4, src + n - 4, 4 * sizeof *dst);
+    } else {
+        if (n > 0)
+            dst[0] = src[0];
+        if (n > 1)
+            dst[1] = src[1];
+        if (n > 2)
+            dst[2] = src[2];
+    }
+}
+
+/* dst[0, n) = 0, the same way: padding columns (1 or 2 floats) and rows. */
+static void zero_row(float *dst, size_t n)
+{
+    if (n >= CONV_VL) {
+        size_t i = 0;
+        for (; i + CONV_VL <= n; i += CONV_VL)
+            vec_store(dst + i, (Vec){0});
+        if (i < n)
+            vec_store(dst + n - CONV_VL, (Vec){0});
+    } else if (n >= 8) {
+        memset(dst, 0, 8 * sizeof *dst);
+        memset(dst + n - 8, 0, 8 * sizeof *dst);
+    } else if (n >= 4) {
+        memset(dst, 0, 4 * sizeof *dst);
+        memset(dst + n - 4, 0, 4 * sizeof *dst);
+    } else {
+        if (n > 0)
+            dst[0] = 0.0f;
+        if (n > 1)
+            dst[1] = 0.0f;
+        if (n > 2)
+            dst[2] = 0.0f;
+    }
+}
+
 /* Copies one sample's nin planes into dst[nin][hp][wp] with zero borders (or cropped
  * borders for a negative pad), and zeroes the slack after the last plane. A row holds
  * its left padding, its data, and any right padding the next row does not supply. */
@@ -209,14 +266,14 @@ static void pad_sample(float *restrict dst, const float *restrict src, const Pla
             float *row = dst + (size_t)c * p->plane + (size_t)i * (size_t)p->wp;
             int si = i - p->pad;
             if (si < 0 || si >= p->h || j1 <= j0) {
-                memset(row, 0, (size_t)p->wp * sizeof *row);
+                zero_row(row, (size_t)p->wp);
                 continue;
             }
             const float *srow =
                 src + ((size_t)c * (size_t)p->h + (size_t)si) * (size_t)p->w;
-            memset(row, 0, (size_t)j0 * sizeof *row);
-            memcpy(row + j0, srow + (j0 - p->pad), (size_t)(j1 - j0) * sizeof *row);
-            memset(row + j1, 0, (size_t)(p->wp - j1) * sizeof *row);
+            zero_row(row, (size_t)j0);
+            copy_row(row + j0, srow + (j0 - p->pad), (size_t)(j1 - j0));
+            zero_row(row + j1, (size_t)(p->wp - j1));
         }
     size_t used = (size_t)p->nin * p->plane;
     memset(dst + used, 0, (p->padded - used) * sizeof *dst);
@@ -334,10 +391,7 @@ static void copy_out(float *restrict out, const float *restrict wide, const Plan
                 for (; x < ow; x++)
                     dst[x] = 0.0f + src[x];
             } else {
-                for (; x + CONV_VL <= ow; x += CONV_VL)
-                    vec_store(dst + x, vec_load(src + x));
-                for (; x < ow; x++)
-                    dst[x] = src[x];
+                copy_row(dst, src, ow);
             }
         }
 }
