@@ -27,6 +27,18 @@ Status report_read_file(const char *path, unsigned char **data, size_t *len,
 Status report_read_file_max(const char *path, size_t max, unsigned char **data,
                             size_t *len, Error *err);
 
+/* Called with each piece of a file in order: len bytes at bytes. A status other than
+ * STATUS_OK stops the reading and is returned. */
+typedef Status (*ReportPieceFn)(void *ctx, const unsigned char *bytes, size_t len,
+                                Error *err);
+
+/* Read the regular file path in pieces of piece bytes (the last may be shorter, and
+ * an empty file gives none), handing each to fn, with the total in *total: a large
+ * file needs only a piece of memory. Fails as report_read_file does, or with fn's
+ * status. */
+Status report_read_pieces(const char *path, size_t piece, ReportPieceFn fn, void *ctx,
+                          size_t *total, Error *err);
+
 /* Binary PPM (P6) of a w x h image from planar rgb[3][h][w] bytes. Returns the
  * encoded size; writes it to out when out is not NULL (call once with NULL to
  * size the buffer). */

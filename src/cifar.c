@@ -24,6 +24,11 @@ const float cifar_std[CIFAR_CHANNELS] = {0.2470f, 0.2435f, 0.2616f};
 /* Longest path built from a data directory and a batch file name. */
 #define CIFAR_PATH_MAX 4096
 
+/* Records per piece when reading a batch file: 3 MB at a time rather than the whole
+ * 30 MB file, which used to sit beside the growing set and the model at the peak of
+ * a run's memory. */
+#define CIFAR_PIECE_RECORDS 1024
+
 /* How many of count records fit under limit, given have already in the set. */
 static size_t records_to_take(size_t count, size_t have, size_t limit)
 {
@@ -34,75 +39,135 @@ static size_t records_to_take(size_t count, size_t have, size_t limit)
     return count < limit - have ? count : limit - have;
 }
 
-/* The first label above 9 among count records, reported with its index. */
-static Status check_labels(const unsigned char *bytes, size_t count, const char *name,
-                           Error *err)
+/* The first label above 9 among count records, reported with its index in the file
+ * (first is the index of the first of them). */
+static Status check_labels(const unsigned char *bytes, size_t count, size_t first,
+                           const char *name, Error *err)
 {
     for (size_t i = 0; i < count; i++) {
         unsigned label = bytes[i * CIFAR_RECORD_BYTES];
         if (label >= CIFAR_CLASSES)
             return error_set(err, STATUS_DATA,
                              "%s: record %zu (0-based) has label %u, want 0-%d", name,
-                             i, label, CIFAR_CLASSES - 1);
+                             first + i, label, CIFAR_CLASSES - 1);
     }
     return STATUS_OK;
+}
+
+/* One file's records on their way into a set, piece by piece: every label is
+ * checked, records are stored past set->count (up to the limit), and set->count
+ * moves only when the whole file has been accepted (append_end), so a failed file
+ * leaves the set as it was. */
+typedef struct {
+    CifarSet *set;
+    const char *name;
+    size_t limit;
+    size_t seen;      /* records of the file handled so far */
+    size_t stored;    /* of which stored */
+} Append;
+
+/* Room for more records past set->count + a->stored. A successful realloc keeps
+ * the old contents, so the set stays valid if the second one fails. */
+static Status append_reserve(Append *a, size_t more, Error *err)
+{
+    CifarSet *set = a->set;
+    size_t total, pixel_bytes;
+    if (!size_add(set->count + a->stored, more, &total) ||
+        !size_mul(total, CIFAR_IMAGE_BYTES, &pixel_bytes))
+        return error_set(err, STATUS_NOMEM, "%s: dataset size overflows", a->name);
+    unsigned char *labels = realloc(set->labels, total);
+    if (!labels)
+        return error_set(err, STATUS_NOMEM, "%s: out of memory for %zu labels",
+                         a->name, total);
+    set->labels = labels;
+    unsigned char *pixels = realloc(set->pixels, pixel_bytes);
+    if (!pixels)
+        return error_set(err, STATUS_NOMEM, "%s: out of memory for %zu MB of images",
+                         a->name, pixel_bytes >> 20);
+    set->pixels = pixels;
+    return STATUS_OK;
+}
+
+/* Takes the whole records among len bytes (ReportPieceFn). */
+static Status append_piece(void *ctx, const unsigned char *bytes, size_t len,
+                           Error *err)
+{
+    Append *a = ctx;
+    size_t count = len / CIFAR_RECORD_BYTES;
+    Status st = check_labels(bytes, count, a->seen, a->name, err);
+    size_t take = records_to_take(count, a->set->count + a->stored, a->limit);
+    if (st == STATUS_OK && take > 0)
+        st = append_reserve(a, take, err);
+    if (st != STATUS_OK)
+        return st;
+    for (size_t i = 0; i < take; i++) {
+        const unsigned char *record = bytes + i * CIFAR_RECORD_BYTES;
+        size_t at = a->set->count + a->stored + i;
+        a->set->labels[at] = record[0];
+        memcpy(a->set->pixels + at * CIFAR_IMAGE_BYTES, record + 1, CIFAR_IMAGE_BYTES);
+    }
+    a->seen += count;
+    a->stored += take;
+    return STATUS_OK;
+}
+
+/* The checks on a file's length: not empty, whole records. */
+static Status check_length(size_t len, const char *name, Error *err)
+{
+    if (len == 0)
+        return error_set(err, STATUS_DATA, "%s: empty file", name);
+    if (len % CIFAR_RECORD_BYTES != 0)
+        return error_set(err, STATUS_DATA,
+                         "%s: %zu bytes is not a multiple of the %d-byte record "
+                         "(%zu whole records; truncated?)",
+                         name, len, CIFAR_RECORD_BYTES, len / CIFAR_RECORD_BYTES);
+    return STATUS_OK;
+}
+
+/* Counts the stored records in when st is OK; else gives back the room taken for
+ * them (all of it from an empty set; a shrinking realloc that fails keeps more
+ * room, which is harmless). Returns st. */
+static Status append_end(Append *a, Status st)
+{
+    CifarSet *set = a->set;
+    if (st == STATUS_OK) {
+        set->count += a->stored;
+        return st;
+    }
+    if (set->count == 0) {
+        cifar_free(set);
+        return st;
+    }
+    unsigned char *labels = realloc(set->labels, set->count);
+    if (labels)
+        set->labels = labels;
+    unsigned char *pixels = realloc(set->pixels, set->count * CIFAR_IMAGE_BYTES);
+    if (pixels)
+        set->pixels = pixels;
+    return st;
 }
 
 Status cifar_parse(CifarSet *set, const unsigned char *bytes, size_t len,
                    const char *name, size_t limit, Error *err)
 {
-    if (len == 0)
-        return error_set(err, STATUS_DATA, "%s: empty file", name);
-    size_t count = len / CIFAR_RECORD_BYTES;
-    if (len % CIFAR_RECORD_BYTES != 0)
-        return error_set(err, STATUS_DATA,
-                         "%s: %zu bytes is not a multiple of the %d-byte record "
-                         "(%zu whole records; truncated?)",
-                         name, len, CIFAR_RECORD_BYTES, count);
-    Status st = check_labels(bytes, count, name, err);
-    if (st != STATUS_OK)
-        return st;
-    size_t take = records_to_take(count, set->count, limit);
-    if (take == 0)
-        return STATUS_OK;
-
-    size_t total, pixel_bytes;
-    if (!size_add(set->count, take, &total) ||
-        !size_mul(total, CIFAR_IMAGE_BYTES, &pixel_bytes))
-        return error_set(err, STATUS_NOMEM, "%s: dataset size overflows", name);
-    /* A successful realloc keeps the old contents, so set->count still describes a
-     * valid set if the second one fails: the set is unchanged in everything but
-     * capacity. */
-    unsigned char *labels = realloc(set->labels, total);
-    if (!labels)
-        return error_set(err, STATUS_NOMEM, "%s: out of memory for %zu labels", name,
-                         total);
-    set->labels = labels;
-    unsigned char *pixels = realloc(set->pixels, pixel_bytes);
-    if (!pixels)
-        return error_set(err, STATUS_NOMEM, "%s: out of memory for %zu MB of images",
-                         name, pixel_bytes >> 20);
-    set->pixels = pixels;
-
-    for (size_t i = 0; i < take; i++) {
-        const unsigned char *record = bytes + i * CIFAR_RECORD_BYTES;
-        size_t at = set->count + i;
-        labels[at] = record[0];
-        memcpy(pixels + at * CIFAR_IMAGE_BYTES, record + 1, CIFAR_IMAGE_BYTES);
-    }
-    set->count = total;
-    return STATUS_OK;
+    Append a = {set, name, limit, 0, 0};
+    Status st = check_length(len, name, err);
+    if (st == STATUS_OK)
+        st = append_piece(&a, bytes, len, err);
+    return append_end(&a, st);
 }
 
+/* As cifar_parse on the file's bytes, read a piece at a time (a label error in a
+ * truncated file is reported before the truncation). */
 Status cifar_read_file(CifarSet *set, const char *path, size_t limit, Error *err)
 {
-    unsigned char *bytes;
+    Append a = {set, path, limit, 0, 0};
     size_t len;
-    Status st = report_read_file(path, &bytes, &len, err);
+    Status st = report_read_pieces(path, CIFAR_PIECE_RECORDS * CIFAR_RECORD_BYTES,
+                                   append_piece, &a, &len, err);
     if (st == STATUS_OK)
-        st = cifar_parse(set, bytes, len, path, limit, err);
-    free(bytes);
-    return st;
+        st = check_length(len, path, err);
+    return append_end(&a, st);
 }
 
 /* Read dir/name, adding a hint on how to get the data when it cannot be opened. */

@@ -83,21 +83,70 @@ static size_t file_length(FILE *f)
     return end > 0 ? (size_t)end : 0;
 }
 
+/* Opens the regular file path for reading into *f. */
+static Status open_to_read(const char *path, FILE **f, Error *err)
+{
+    errno = 0;
+    *f = fopen(path, "rb");
+    if (!*f)
+        return error_set(err, STATUS_IO, "cannot open %s: %s", path, why(errno));
+    /* fopen succeeds on a directory on POSIX; say so before fread fails oddly. */
+    if (!platform_is_file(path)) {
+        fclose(*f);   /* opened for reading only: nothing to lose on close */
+        *f = NULL;
+        return error_set(err, STATUS_IO, "%s is not a regular file (a directory?)",
+                         path);
+    }
+    return STATUS_OK;
+}
+
+/* Ends reading f: a read error (if st is still OK) or a close error becomes the
+ * status. */
+static Status close_read(FILE *f, const char *path, Status st, Error *err)
+{
+    if (st == STATUS_OK && ferror(f))
+        st = error_set(err, STATUS_IO, "cannot read %s: %s", path, why(errno));
+    errno = 0;
+    if (fclose(f) != 0 && st == STATUS_OK)
+        st = error_set(err, STATUS_IO, "cannot close %s: %s", path, why(errno));
+    return st;
+}
+
+Status report_read_pieces(const char *path, size_t piece, ReportPieceFn fn, void *ctx,
+                          size_t *total, Error *err)
+{
+    assert(piece > 0);
+    *total = 0;
+    FILE *f;
+    Status st = open_to_read(path, &f, err);
+    if (st != STATUS_OK)
+        return st;
+    unsigned char *buf = malloc(piece);
+    if (!buf)
+        st = error_set(err, STATUS_NOMEM, "%s: out of memory", path);
+    errno = 0;
+    while (st == STATUS_OK) {
+        size_t got = fread(buf, 1, piece, f);
+        if (got > 0) {
+            *total += got;
+            st = fn(ctx, buf, got, err);
+        }
+        if (got < piece)
+            break;
+    }
+    free(buf);
+    return close_read(f, path, st, err);
+}
+
 Status report_read_file_max(const char *path, size_t max, unsigned char **data,
                             size_t *len, Error *err)
 {
     *data = NULL;
     *len = 0;
-    errno = 0;
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return error_set(err, STATUS_IO, "cannot open %s: %s", path, why(errno));
-    /* fopen succeeds on a directory on POSIX; say so before fread fails oddly. */
-    if (!platform_is_file(path)) {
-        fclose(f);   /* opened for reading only: nothing to lose on close */
-        return error_set(err, STATUS_IO, "%s is not a regular file (a directory?)",
-                         path);
-    }
+    FILE *f;
+    Status st = open_to_read(path, &f, err);
+    if (st != STATUS_OK)
+        return st;
     /* Room for max bytes, one more to notice a longer file, and the NUL; sized
      * from the file's length when it can be told, so a data batch is read into one
      * allocation (which the C library can hand back whole when it is freed). */
@@ -106,7 +155,8 @@ Status report_read_file_max(const char *path, size_t max, unsigned char **data,
     size_t first = hint > 0 && hint < SIZE_MAX - 2 ? hint + 2 : REPORT_READ_FIRST;
     size_t cap = limit < first ? limit : first, used = 0;
     unsigned char *buf = malloc(cap);
-    Status st = buf ? STATUS_OK : error_set(err, STATUS_NOMEM, "%s: out of memory", path);
+    if (!buf)
+        st = error_set(err, STATUS_NOMEM, "%s: out of memory", path);
     errno = 0;
     while (st == STATUS_OK) {
         /* buf[0..cap-1) takes bytes; the last byte is kept for the NUL. */
@@ -127,11 +177,7 @@ Status report_read_file_max(const char *path, size_t max, unsigned char **data,
                 buf = grown, cap = bigger;
         }
     }
-    if (st == STATUS_OK && ferror(f))
-        st = error_set(err, STATUS_IO, "cannot read %s: %s", path, why(errno));
-    errno = 0;
-    if (fclose(f) != 0 && st == STATUS_OK)
-        st = error_set(err, STATUS_IO, "cannot close %s: %s", path, why(errno));
+    st = close_read(f, path, st, err);
     if (st != STATUS_OK) {
         free(buf);
         return st;

@@ -164,6 +164,38 @@ static int test_truncated_file(void)
     return 0;
 }
 
+/* A file of more records than one read piece (1024): a limit that ends past the
+ * first piece keeps every record in order, and a bad label in the second piece is
+ * named by its index in the file, with the set left as it was. */
+static int test_file_in_pieces(void)
+{
+    enum { COUNT = 2100, LIMIT = 1500, BAD = 2050 };
+    char dir[256], path[512];
+    CHECK(test_tmpdir_copy(dir, sizeof dir));
+    unsigned char *labels = malloc(COUNT);
+    CHECK(labels != NULL);
+    for (int i = 0; i < COUNT; i++)
+        labels[i] = (unsigned char)(i % CIFAR_CLASSES);
+    CHECK(write_batch(dir, "big.bin", COUNT, labels, 0));
+    labels[BAD] = 12;
+    CHECK(write_batch(dir, "badlate.bin", COUNT, labels, 0));
+    free(labels);
+    CifarSet set = {0, NULL, NULL};
+    Error err;
+    snprintf(path, sizeof path, "%s/big.bin", dir);
+    int fail = cifar_read_file(&set, path, LIMIT, &err) != STATUS_OK || set.count != LIMIT;
+    for (int i = 0; i < LIMIT && !fail; i += 97)
+        fail = set.labels[i] != i % CIFAR_CLASSES || !pixels_match(&set, (size_t)i, i);
+    fail = fail || set.labels[LIMIT - 1] != (LIMIT - 1) % CIFAR_CLASSES ||
+           !pixels_match(&set, LIMIT - 1, LIMIT - 1);
+    snprintf(path, sizeof path, "%s/badlate.bin", dir);
+    fail = fail || cifar_read_file(&set, path, 0, &err) != STATUS_DATA ||
+           set.count != LIMIT || strstr(err.msg, "record 2050 ") == NULL;
+    cifar_free(&set);
+    CHECK(!fail);
+    return 0;
+}
+
 static int test_size_not_multiple(void)
 {
     Error err;
@@ -431,6 +463,7 @@ const TestCase cifar_tests[] = {
     {"cifar_parse_limit_appends", test_parse_limit_appends},
     {"cifar_load_train_limit_across_files", test_load_train_limit_across_files},
     {"cifar_truncated_file", test_truncated_file},
+    {"cifar_file_in_pieces", test_file_in_pieces},
     {"cifar_size_not_multiple", test_size_not_multiple},
     {"cifar_empty_file", test_empty_file},
     {"cifar_bad_label_leaves_set_unchanged", test_bad_label_leaves_set_unchanged},
