@@ -16,19 +16,23 @@
  * after that ReLU working in place over it: forward then writes y = max(norm(x), 0)
  * (the ReLU's output; NaN passes, as in relu_forward), and in training runs the
  * dropout on each plane of y into drop_y (y itself when in place) while the plane is
- * still in cache (dropout_forward with the plane's index in the tensor); backward takes dy at the end
- * of that chain and forms the norm's output gradient itself: dy * scale where the
- * chain's output relu_y > 0, else 0 (a dropped element has relu_y = 0, so no mask is
- * needed). And a backward may zero each plane of dx itself right before adding into
- * it, instead of the caller zeroing all of dx in a pass of its own. Either way the
- * results are bit for bit those of the separate passes, each adding into a zeroed
- * gradient. All zero: the plain norm. */
+ * still in cache (dropout_forward with the plane's index in the tensor). Backward
+ * takes dy at the end of that chain and forms the norm's output gradient itself:
+ * dy * scale where the chain's output is positive, else 0. It reads that output,
+ * relu_y, when a dropout follows (a dropped element is 0 there); without one it
+ * finds where the ReLU's input norm(x) is positive from x, the saved statistics,
+ * gamma and beta, computing norm(x) exactly as the forward did, so that it need not
+ * read relu_y at all. And a backward may zero each plane of dx itself right before
+ * adding into it, instead of the caller zeroing all of dx in a pass of its own.
+ * Either way the results are bit for bit those of the separate passes, each adding
+ * into a zeroed gradient. All zero: the plain norm. */
 typedef struct {
-    bool relu;              /* forward: the ReLU */
+    bool relu;              /* both: the ReLU */
     float drop_p;           /* forward: the dropout's p after the ReLU, 0 for none */
     uint64_t drop_key;      /* forward: the dropout's key */
     float *drop_y;          /* forward: the dropout's output */
-    const float *relu_y;    /* backward: the chain's output, NULL without a ReLU */
+    const float *relu_y;    /* backward: the chain's output with a dropout, or NULL */
+    const float *beta;      /* backward: the norm's beta, for a ReLU without relu_y */
     float scale;            /* backward: the dropout's 1 / (1 - p), or 1 */
     bool zero_dx;           /* backward: dx is not zeroed yet */
 } NormFusion;

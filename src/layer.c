@@ -219,6 +219,7 @@ static void bnorm_bwd(Layer *l, float *dx, float *dx2, const float *x,
     size_t c = (size_t)s.c;
     NormFusion f = ctx->fusion;
     f.zero_dx = ctx->zero_dx;
+    f.beta = l->param + c;
     bnorm_backward_fused(s, dx, l->dparam, l->dparam + c, grad_in(l, ctx), x,
                          l->saved, l->saved + c, l->param, &f, ctx->pool);
 }
@@ -242,6 +243,7 @@ static void gnorm_bwd(Layer *l, float *dx, float *dx2, const float *x,
     size_t c = (size_t)s.c, ng = (size_t)l->in_shape.n * (size_t)l->groups;
     NormFusion f = ctx->fusion;
     f.zero_dx = ctx->zero_dx;
+    f.beta = l->param + c;
     gnorm_backward_fused(s, l->groups, dx, l->dparam, l->dparam + c, grad_in(l, ctx),
                          x, l->saved, l->saved + ng, l->param, &f, ctx->pool);
 }

@@ -429,12 +429,12 @@ static LayerCtx context(Model *m, int n, bool training, uint64_t key, Pool *pool
         const Layer *last = &m->layers[end];
         ctx.relu_out = m->layers[layer + 1].y;
         ctx.fusion.relu = true;
-        ctx.fusion.relu_y = last->y;
         if (last->kind == LAYER_DROPOUT) {
             ctx.fusion.scale = 1.0f / (1.0f - last->p);
             ctx.fusion.drop_p = training ? last->p : 0.0f;
             ctx.fusion.drop_key = rng_hash(key, (uint64_t)end);
             ctx.fusion.drop_y = last->y;
+            ctx.fusion.relu_y = last->y;
         }
         ctx.relu_dy = last->dy;
     }

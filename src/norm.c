@@ -29,7 +29,9 @@ typedef struct {
 /* Where a backward finds the gradient of the norm's output (grad_block). */
 typedef struct {
     const float *dy;
-    const float *relu_y;   /* a fused ReLU's output, NULL when none */
+    const float *relu_y;   /* a fused chain's output, NULL when none or relu_x */
+    bool relu_x;           /* a fused ReLU whose mask comes from x: */
+    float x_scale, x_shift;   /* the plane's affine (fold_affine), for relu_x */
     float scale;
 } NormGrad;
 
@@ -81,6 +83,16 @@ static void moments(const float *x, size_t n, size_t stride, size_t len, float e
     *rstd = (float)(1.0 / sqrt(*ssd / count + (double)eps));
 }
 
+/* The normalisation of a plane folded into y = x * scale + shift (one FMA): the
+ * forward and a backward that finds the ReLU's mask from x (NormGrad.relu_x) both
+ * call this, so that they agree bit for bit. */
+static void fold_affine(float gamma, float beta, float mean, float rstd, float *scale,
+                        float *shift)
+{
+    *scale = gamma * rstd;
+    *shift = beta - mean * *scale;
+}
+
 /* y = x * scale + shift over len floats: the normalisation folded into one FMA;
  * with relu, then max(y, 0) exactly as relu_forward computes it (a NaN passes).
  * Each block goes through a local copy, so y may equal x and the compiler needs no
@@ -121,21 +133,29 @@ static void norm_plane(float *y, const float *x, size_t len, float scale, float 
  * dy * scale. The + 0.0f makes it bit for bit what the separate passes give, each
  * adding into a zeroed gradient (-0 becomes +0). */
 static inline __attribute__((always_inline)) float grad_at(const NormGrad *d,
-                                                          size_t i)
+                                                          size_t i, float x)
 {
+    if (d->relu_x)
+        return x * d->x_scale + d->x_shift > 0.0f ? d->dy[i] * d->scale + 0.0f : 0.0f;
     if (!d->relu_y)
         return d->dy[i];
     return d->relu_y[i] > 0.0f ? d->dy[i] * d->scale + 0.0f : 0.0f;
 }
 
-/* g[l] = grad_at(d, off + l) for a block of NORM_BLOCK, in loops that vectorise
- * (dy is loaded unconditionally, so the select needs no branch). */
+/* g[l] = grad_at(d, off + l, x[l]) for a block of NORM_BLOCK, in loops that
+ * vectorise (dy is loaded unconditionally, so the select needs no branch). */
 static inline __attribute__((always_inline)) void
-grad_block(float *restrict g, const NormGrad *d, size_t off)
+grad_block(float *restrict g, const NormGrad *d, size_t off, const float *restrict x)
 {
     const float *restrict dy = d->dy + off;
     for (size_t l = 0; l < NORM_BLOCK; l++)
         g[l] = dy[l];
+    if (d->relu_x) {
+        float xs = d->x_scale, xb = d->x_shift, scale = d->scale;
+        for (size_t l = 0; l < NORM_BLOCK; l++)
+            g[l] = x[l] * xs + xb > 0.0f ? g[l] * scale + 0.0f : 0.0f;
+        return;
+    }
     if (!d->relu_y)
         return;
     const float *restrict ry = d->relu_y + off;
@@ -147,9 +167,22 @@ grad_block(float *restrict g, const NormGrad *d, size_t off)
 /* Nothing fused: what the plain passes use. */
 static const NormFusion plain = {.relu = false, .relu_y = NULL, .scale = 1.0f};
 
+/* The gradient's source; for relu_x, the caller sets x_scale and x_shift per plane
+ * (grad_for_plane). */
 static NormGrad norm_grad(const float *dy, const NormFusion *f)
 {
-    return (NormGrad){dy, f->relu_y, f->scale};
+    bool relu_x = f->relu && !f->relu_y;
+    return (NormGrad){dy, f->relu_y, relu_x, 0.0f, 0.0f, f->scale};
+}
+
+/* d for a plane of channel c normalised with mean and rstd. */
+static NormGrad grad_for_plane(const NormGrad *d, const NormFusion *f,
+                               const float *gamma, size_t c, float mean, float rstd)
+{
+    NormGrad p = *d;
+    if (p.relu_x)
+        fold_affine(gamma[c], f->beta[c], mean, rstd, &p.x_scale, &p.x_shift);
+    return p;
 }
 
 /* --- batch norm ------------------------------------------------------------------ */
@@ -178,8 +211,8 @@ static void bn_forward_channel(void *ctx, size_t c, int worker)
     double m = (double)a->momentum;
     a->run_mean[c] = (float)((1.0 - m) * (double)a->run_mean[c] + m * (double)a->mean[c]);
     a->run_var[c] = (float)((1.0 - m) * (double)a->run_var[c] + m * unbiased);
-    float scale = a->gamma[c] * a->rstd[c];
-    float shift = a->beta[c] - a->mean[c] * scale;
+    float scale, shift;
+    fold_affine(a->gamma[c], a->beta[c], a->mean[c], a->rstd[c], &scale, &shift);
     for (size_t b = 0; b < n; b++) {
         size_t off = b * stride + c * hw;
         norm_plane(a->y, a->x, hw, scale, shift, a->f, off);
@@ -262,7 +295,7 @@ static void add_grad_sums(GradSums *acc, const NormGrad *d, size_t off, const fl
     size_t i = 0;
     float g[NORM_BLOCK];
     for (; i + NORM_BLOCK <= len; i += NORM_BLOCK) {
-        grad_block(g, d, off + i);
+        grad_block(g, d, off + i, x + i);
         for (size_t h = 0; h < NORM_BLOCK; h += NORM_LANES)
             for (size_t l = 0; l < NORM_LANES; l++) {
                 float xhat = (x[i + h + l] - mean) * rstd;
@@ -271,7 +304,7 @@ static void add_grad_sums(GradSums *acc, const NormGrad *d, size_t off, const fl
             }
     }
     for (; i < len; i++) {
-        float xhat = (x[i] - mean) * rstd, gi = grad_at(d, off + i);
+        float xhat = (x[i] - mean) * rstd, gi = grad_at(d, off + i, x[i]);
         acc->g[i % NORM_LANES] += (double)gi;
         acc->gxhat[i % NORM_LANES] += (double)(gi * xhat);
     }
@@ -290,7 +323,7 @@ static void add_dx(float *restrict dx, const NormGrad *d, size_t off, const floa
     size_t i = 0;
     float g[NORM_BLOCK];
     for (; i + NORM_BLOCK <= len; i += NORM_BLOCK) {
-        grad_block(g, d, off + i);
+        grad_block(g, d, off + i, x + i);
         if (zero)
             for (size_t l = 0; l < NORM_BLOCK; l++) {
                 float xhat = (x[i + l] - mean) * rstd;
@@ -305,7 +338,8 @@ static void add_dx(float *restrict dx, const NormGrad *d, size_t off, const floa
     for (; i < len; i++) {
         float xhat = (x[i] - mean) * rstd;
         float base = zero ? 0.0f : dx[i];
-        dx[i] = base + rstd * (gamma * grad_at(d, off + i) - g_mean - xhat * gxhat_mean);
+        dx[i] = base + rstd * (gamma * grad_at(d, off + i, x[i]) - g_mean -
+                               xhat * gxhat_mean);
     }
 }
 
@@ -317,10 +351,11 @@ static void bn_backward_channel(void *ctx, size_t c, int worker)
     size_t stride = (size_t)a->s.c * hw;
     size_t n = (size_t)a->s.n;
     float mean = a->mean[c], rstd = a->rstd[c];
+    NormGrad d = grad_for_plane(&a->d, a->f, a->gamma, c, mean, rstd);
     GradSums sums = {{0.0}, {0.0}};
     for (size_t b = 0; b < n; b++) {
         size_t off = b * stride + c * hw;
-        add_grad_sums(&sums, &a->d, off, a->x + off, hw, mean, rstd);
+        add_grad_sums(&sums, &d, off, a->x + off, hw, mean, rstd);
     }
     double g = lanes_total(sums.g), gxhat = lanes_total(sums.gxhat);
     a->dbeta[c] += (float)g;
@@ -330,8 +365,8 @@ static void bn_backward_channel(void *ctx, size_t c, int worker)
     float gxhat_mean = (float)(gamma * gxhat / count);
     for (size_t b = 0; b < n; b++) {
         size_t off = b * stride + c * hw;
-        add_dx(a->dx + off, &a->d, off, a->x + off, hw, mean, rstd, a->gamma[c],
-               g_mean, gxhat_mean, a->f->zero_dx);
+        add_dx(a->dx + off, &d, off, a->x + off, hw, mean, rstd, a->gamma[c], g_mean,
+               gxhat_mean, a->f->zero_dx);
     }
 }
 
@@ -376,8 +411,8 @@ static void gn_forward_group(void *ctx, size_t chunk, int worker)
     moments(a->x + base, 1, 0, cpg * hw, a->eps, &a->mean[chunk], &a->rstd[chunk], &ssd);
     float mean = a->mean[chunk], rstd = a->rstd[chunk];
     for (size_t j = 0; j < cpg; j++) {
-        float scale = a->gamma[c0 + j] * rstd;
-        float shift = a->beta[c0 + j] - mean * scale;
+        float scale, shift;
+        fold_affine(a->gamma[c0 + j], a->beta[c0 + j], mean, rstd, &scale, &shift);
         size_t off = base + j * hw;
         norm_plane(a->y, a->x, hw, scale, shift, a->f, off);
     }
@@ -424,7 +459,8 @@ static void gn_backward_group(void *ctx, size_t chunk, int worker)
     for (size_t j = 0; j < cpg; j++) {
         GradSums ch = {{0.0}, {0.0}};
         size_t off = base + j * hw;
-        add_grad_sums(&ch, &a->d, off, a->x + off, hw, mean, rstd);
+        NormGrad d = grad_for_plane(&a->d, a->f, a->gamma, c0 + j, mean, rstd);
+        add_grad_sums(&ch, &d, off, a->x + off, hw, mean, rstd);
         g += (double)a->gamma[c0 + j] * lanes_total(ch.g);
         gxhat += (double)a->gamma[c0 + j] * lanes_total(ch.gxhat);
     }
@@ -432,7 +468,8 @@ static void gn_backward_group(void *ctx, size_t chunk, int worker)
     float g_mean = (float)(g / count), gxhat_mean = (float)(gxhat / count);
     for (size_t j = 0; j < cpg; j++) {
         size_t off = base + j * hw;
-        add_dx(a->dx + off, &a->d, off, a->x + off, hw, mean, rstd, a->gamma[c0 + j],
+        NormGrad d = grad_for_plane(&a->d, a->f, a->gamma, c0 + j, mean, rstd);
+        add_dx(a->dx + off, &d, off, a->x + off, hw, mean, rstd, a->gamma[c0 + j],
                g_mean, gxhat_mean, a->f->zero_dx);
     }
 }
@@ -448,7 +485,9 @@ static void gn_backward_channel(void *ctx, size_t c, int worker)
     for (size_t b = 0; b < (size_t)a->s.n; b++) {
         size_t off = (b * (size_t)a->s.c + c) * hw;
         size_t stat = b * (size_t)a->groups + g;
-        add_grad_sums(&sums, &a->d, off, a->x + off, hw, a->mean[stat], a->rstd[stat]);
+        float mean = a->mean[stat], rstd = a->rstd[stat];
+        NormGrad d = grad_for_plane(&a->d, a->f, a->gamma, c, mean, rstd);
+        add_grad_sums(&sums, &d, off, a->x + off, hw, mean, rstd);
     }
     a->dbeta[c] += (float)lanes_total(sums.g);
     a->dgamma[c] += (float)lanes_total(sums.gxhat);

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "norm.h"
+#include "ops.h"
 #include "rng.h"
 #include "test.h"
 
@@ -449,6 +450,75 @@ static int test_gnorm_threads_bitwise(void)
     return check_thread_independence(NORM_GROUP, 3);
 }
 
+/* --- a fused ReLU's backward ----------------------------------------------------- */
+
+/* Fused forward with a ReLU (y is the ReLU's output), then a fused backward from dy
+ * = r into zeroed gradients, the ReLU's mask read from relu_y or found from x. */
+static void fused_relu_step(NormCase *nc, const float *relu_y)
+{
+    NormFusion f = {.relu = true, .scale = 1.0f};
+    if (nc->kind == NORM_BATCH)
+        bnorm_forward_train_fused(nc->s, nc->y, nc->mean, nc->rstd, nc->run_mean,
+                                  nc->run_var, nc->x, nc->gamma, nc->beta, TEST_EPS,
+                                  TEST_MOMENTUM, &f, NULL);
+    else
+        gnorm_forward_fused(nc->s, nc->groups, nc->y, nc->mean, nc->rstd, nc->x,
+                            nc->gamma, nc->beta, TEST_EPS, &f, NULL);
+    f.relu_y = relu_y ? nc->y : NULL;
+    f.beta = nc->beta;
+    f.zero_dx = true;
+    case_zero_grads(nc);
+    for (size_t i = 0; i < count(nc->s); i++)
+        nc->dx[i] = 1.0f;   /* zero_dx: overwritten */
+    if (nc->kind == NORM_BATCH)
+        bnorm_backward_fused(nc->s, nc->dx, nc->dgamma, nc->dbeta, nc->r, nc->x,
+                             nc->mean, nc->rstd, nc->gamma, &f, NULL);
+    else
+        gnorm_backward_fused(nc->s, nc->groups, nc->dx, nc->dgamma, nc->dbeta, nc->r,
+                             nc->x, nc->mean, nc->rstd, nc->gamma, &f, NULL);
+}
+
+/* The separate passes: plain forward, ReLU, ReLU backward into a zeroed gradient,
+ * plain backward. */
+static void separate_relu_step(NormCase *nc)
+{
+    static float relu_dy[CASE_MAX];
+    size_t n = count(nc->s);
+    case_forward(nc, NULL);
+    relu_forward(n, nc->y, nc->y);
+    memset(relu_dy, 0, sizeof relu_dy);
+    relu_backward(n, relu_dy, nc->r, nc->y);
+    memcpy(nc->r, relu_dy, n * sizeof *nc->r);
+    case_zero_grads(nc);
+    case_backward(nc, NULL);
+}
+
+/* Both sources of the fused ReLU's mask give bit for bit the separate passes. */
+static int check_fused_relu(NormKind kind, int groups)
+{
+    static NormCase from_y, from_x, separate;
+    Shape4 s = {8, 6, 5, 7};   /* planes of 35: whole blocks and a tail */
+    case_init(&from_y, kind, s, groups, 41);
+    case_init(&from_x, kind, s, groups, 41);
+    case_init(&separate, kind, s, groups, 41);
+    fused_relu_step(&from_y, from_y.y);
+    fused_relu_step(&from_x, NULL);
+    separate_relu_step(&separate);
+    CHECK(same_bits(&from_y, &separate));
+    CHECK(same_bits(&from_x, &separate));
+    return 0;
+}
+
+static int test_bnorm_fused_relu(void)
+{
+    return check_fused_relu(NORM_BATCH, 0);
+}
+
+static int test_gnorm_fused_relu(void)
+{
+    return check_fused_relu(NORM_GROUP, 3);
+}
+
 const TestCase norm_tests[] = {
     {"bnorm_train_hand", test_bnorm_train_hand},
     {"bnorm_eval_hand", test_bnorm_eval_hand},
@@ -465,5 +535,7 @@ const TestCase norm_tests[] = {
     {"gnorm_backward_accumulates", test_gnorm_backward_accumulates},
     {"bnorm_threads_bitwise", test_bnorm_threads_bitwise},
     {"gnorm_threads_bitwise", test_gnorm_threads_bitwise},
+    {"bnorm_fused_relu", test_bnorm_fused_relu},
+    {"gnorm_fused_relu", test_gnorm_fused_relu},
     {NULL, NULL},
 };
