@@ -41,8 +41,18 @@ $(TST)/tests/%.o: tests/%.c | $(TST)/src $(TST)/tests
 $(TST)/run_tests: $(LIBSRC:src/%.c=$(TST)/src/%.o) $(TESTSRC:tests/%.c=$(TST)/tests/%.o)
 	$(CC) $(TFLAGS) $^ -o $@ $(LDLIBS)
 
-test: $(TST)/run_tests cifar-train
+# The same suite again with the blocked conv built with its test tiles (tiny vectors,
+# tiles and chunks), so that every edge and remainder path runs on small shapes.
+$(TST)/tiles/conv_blocked.o: src/conv_blocked.c | $(TST)/src $(TST)/tests
+	@mkdir -p $(TST)/tiles
+	$(CC) $(TFLAGS) -DCONV_TEST_TILES $(CPPFLAGS) -c $< -o $@
+$(TST)/run_tests_tiles: $(filter-out $(TST)/src/conv_blocked.o,$(LIBSRC:src/%.c=$(TST)/src/%.o)) \
+                        $(TST)/tiles/conv_blocked.o $(TESTSRC:tests/%.c=$(TST)/tests/%.o)
+	$(CC) $(TFLAGS) $^ -o $@ $(LDLIBS)
+
+test: $(TST)/run_tests $(TST)/run_tests_tiles cifar-train
 	./$(TST)/run_tests
+	./$(TST)/run_tests_tiles
 	sh tests/cli-errors.sh ./cifar-train
 
 # --- sanitizers ----------------------------------------------------------------------
