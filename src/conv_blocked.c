@@ -575,11 +575,16 @@ static void backward_chunk(void *ctx, size_t chunk, int worker)
     memset(part, 0, part_size * sizeof *part);
     for (size_t n = chunk * CONV_CHUNK_SAMPLES;
          n < (chunk + 1) * CONV_CHUNK_SAMPLES && n < (size_t)j->s->n; n++) {
+        /* dy is padded first: the copy streams it into cache in order, where the
+         * weight gradient's transpose then finds it (reading it from memory, the
+         * transpose stalled on every channel's first lines). dw and dx do not
+         * depend on each other, so the order changes no result. */
+        if (j->dx)
+            pad_sample(dyp, j->dy + n * out, &j->bwd);
         pad_sample(xp, j->x + n * in, &j->fwd);
         weight_grad_sample(j, xp, g, part, n);
         if (!j->dx)
             continue;
-        pad_sample(dyp, j->dy + n * out, &j->bwd);
         gemm_sample(&j->bwd, j->scratch + j->l.pack_bwd, dyp, wide);
         copy_out(j->dx + n * in, wide, &j->bwd,
                  j->zero_dx ? COPY_ADD_TO_ZERO : COPY_ADD);
