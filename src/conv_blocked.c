@@ -10,22 +10,18 @@
 #include "tensor.h"
 
 #ifdef CONV_TEST_TILES
-#define CONV_NV 3           /* vectors of wide-grid pixels per forward tile */
 enum {
     CONV_VL = 4,            /* floats per vector */
     CONV_MR = 3,            /* output channels per forward tile */
+    CONV_NV = 2,            /* vectors of wide-grid pixels per forward tile */
     CONV_MRW = 5,           /* kernel taps (cin, ky, kx) per weight-gradient tile */
     CONV_NVW = 2,           /* vectors of output channels per weight-gradient tile */
     CONV_CHUNK_SAMPLES = 1,
     CONV_REDUCE_ROWS = 7    /* dw rows per reduction chunk */
 };
 #else
-/* The forward's 8 x 3 accumulators of 16 floats take 24 of the 32 zmm registers and
- * leave room for the loaded vectors: 11 loads per 24 FMAs instead of 10 per 16, and
- * fewer last tiles of a single vector (an 18x18 map's wide grid is 19 vectors).
- * Measured against 8 x 2: as fast on the 34x34 layer, up to 15% faster on the 18x18
- * and 8x8 ones (forward and input gradient). With 16 registers (AVX2 and below) it
- * stays 8 x 2. The weight gradient's 12 x 2 take 24: more taps per loaded dy
+/* 8 x 2 accumulators of 16 floats fill half the 32 zmm registers and leave room for
+ * the loaded vectors. The weight gradient's 12 x 2 take 24: more taps per loaded dy
  * vector, measured 4% faster over the models' shapes than 8 x 2 (up to 13% on the
  * 16x16 layers), 14 x 2 no better. Chunks of 4 samples give 32 chunks at batch 128,
  * plenty to keep two workers busy, while the per-chunk dw partials stay small. The
@@ -33,11 +29,6 @@ enum {
  * (144 taps) three chunks, two for one worker and one for the other. The
  * vector is as wide as the target's registers: wider ones would be passed differently
  * (GCC -Wpsabi). */
-#if defined(__AVX512F__)
-#define CONV_NV 3
-#else
-#define CONV_NV 2
-#endif
 enum {
 #if defined(__AVX512F__)
     CONV_VL = 16,
@@ -47,6 +38,7 @@ enum {
     CONV_VL = 4,
 #endif
     CONV_MR = 8,
+    CONV_NV = 2,
     CONV_MRW = 12,
     CONV_NVW = 2,
     CONV_CHUNK_SAMPLES = 4,
@@ -325,47 +317,49 @@ tile_forward(const Plan *p, const float *restrict ap, const float *restrict xp,
             vec_store(c + (size_t)r * ldc + (size_t)v * CONV_VL, acc[r][v]);
 }
 
-/* The tile kernels with constant shapes: all CONV_MR channels, or CONV_MR / 2 for a
- * last block of at most that many (cout 12 = 8 + 4), by 1 to CONV_NV vectors of
- * pixels: the wide grid is rounded up to vectors, not tiles (an 8x8 map's 72
- * outputs take 80, not 96). */
-typedef void TileForward(const Plan *p, const float *ap, const float *xp, float *c,
-                         size_t ldc);
-#define TILE_FORWARD(name, mr, nv)                                                    \
-    static void name(const Plan *p, const float *ap, const float *xp, float *c,      \
-                     size_t ldc)                                                     \
-    {                                                                                 \
-        tile_forward(p, ap, xp, c, ldc, mr, nv);                                      \
-    }
-TILE_FORWARD(tile_full_1, CONV_MR, 1)
-TILE_FORWARD(tile_full_2, CONV_MR, 2)
-TILE_FORWARD(tile_half_1, CONV_MR / 2, 1)
-TILE_FORWARD(tile_half_2, CONV_MR / 2, 2)
-#if CONV_NV == 3
-TILE_FORWARD(tile_full_3, CONV_MR, 3)
-TILE_FORWARD(tile_half_3, CONV_MR / 2, 3)
-static TileForward *const tiles[2][CONV_NV] = {
-    {tile_full_1, tile_full_2, tile_full_3}, {tile_half_1, tile_half_2, tile_half_3}};
-#else
-static TileForward *const tiles[2][CONV_NV] = {{tile_full_1, tile_full_2},
-                                               {tile_half_1, tile_half_2}};
-#endif
+static void tile_forward_full(const Plan *p, const float *ap, const float *xp,
+                              float *c, size_t ldc)
+{
+    tile_forward(p, ap, xp, c, ldc, CONV_MR, CONV_NV);
+}
+
+/* For a last block of at most CONV_MR / 2 output channels (cout 12 = 8 + 4). */
+static void tile_forward_half(const Plan *p, const float *ap, const float *xp,
+                              float *c, size_t ldc)
+{
+    tile_forward(p, ap, xp, c, ldc, CONV_MR / 2, CONV_NV);
+}
+
+/* The same for a last tile of one vector of pixels: the wide grid is rounded up to
+ * vectors, not tiles (an 8x8 map's 72 outputs take 80, not 96). */
+static void tile_forward_full_one(const Plan *p, const float *ap, const float *xp,
+                                  float *c, size_t ldc)
+{
+    tile_forward(p, ap, xp, c, ldc, CONV_MR, 1);
+}
+
+static void tile_forward_half_one(const Plan *p, const float *ap, const float *xp,
+                                  float *c, size_t ldc)
+{
+    tile_forward(p, ap, xp, c, ldc, CONV_MR / 2, 1);
+}
 
 /* wide[o][q] for every output channel block and tile of one padded sample. */
 static void gemm_sample(const Plan *p, const float *ap, const float *xp, float *wide)
 {
+    _Static_assert(CONV_NV == 2, "a last tile is one vector or a whole tile");
     int blocks = (p->nout + CONV_MR - 1) / CONV_MR;
     int last_half = p->nout - (blocks - 1) * CONV_MR <= CONV_MR / 2;
-    for (size_t q = 0; q < p->nq; q += CONV_NR) {
-        size_t left = (p->nq - q) / CONV_VL;
-        int nv = left < CONV_NV ? (int)left : CONV_NV;
+    for (size_t q = 0; q < p->nq; q += CONV_NR)
         for (int b = 0; b < blocks; b++) {
             const float *apb = ap + (size_t)b * p->taps * CONV_MR;
             float *c = wide + (size_t)b * CONV_MR * p->nq + q;
-            int half = b == blocks - 1 && last_half;
-            tiles[half][nv - 1](p, apb, xp + q, c, p->nq);
+            int half = b == blocks - 1 && last_half, one = q + CONV_NR > p->nq;
+            void (*tile)(const Plan *, const float *, const float *, float *, size_t) =
+                one ? (half ? tile_forward_half_one : tile_forward_full_one)
+                    : (half ? tile_forward_half : tile_forward_full);
+            tile(p, apb, xp + q, c, p->nq);
         }
-    }
 }
 
 /* How copy_out writes: overwrite (a forward output), add (into a gradient), or
