@@ -10,6 +10,7 @@
 #include "tensor.h"
 
 #ifdef CONV_TEST_TILES
+#define CONV_TRANSPOSE16 0
 enum {
     CONV_VL = 4,            /* floats per vector */
     CONV_MR = 3,            /* output channels per forward tile */
@@ -29,6 +30,12 @@ enum {
  * (144 taps) three chunks, two for one worker and one for the other. The
  * vector is as wide as the target's registers: wider ones would be passed differently
  * (GCC -Wpsabi). */
+/* dy is transposed in 16 x 16 blocks held in registers where vectors have 16 floats. */
+#if defined(__AVX512F__)
+#define CONV_TRANSPOSE16 1
+#else
+#define CONV_TRANSPOSE16 0
+#endif
 enum {
 #if defined(__AVX512F__)
     CONV_VL = 16,
@@ -446,24 +453,104 @@ void conv2d_forward_blocked(const ConvShape *s, float *y, const float *x,
     pool_run(pool, chunk_count(s), forward_chunk, &j);
 }
 
-/* Pixels per pass of transpose_dy: 128 rows of g (16 KB at 32 channels) stay in L1
- * while each channel's run of dy is read in order; measured twice as fast as
- * transposing 16 x 16 blocks through vector registers. */
+/* Pixels per pass of the scalar transpose: 128 rows of g (16 KB at 32 channels) stay
+ * in L1 while each channel's run of dy is read in order. */
 #define CONV_TRANSPOSE_PIXELS 128
 
+/* g[q][o] = dy[o * pix + q] for pixels [q0, q1), zero for o in [cout, cout_w). */
+static void transpose_scalar(float *restrict g, const float *restrict dy, int cout,
+                             size_t pix, size_t cout_w, size_t q0, size_t q1)
+{
+    for (size_t b = q0; b < q1; b += CONV_TRANSPOSE_PIXELS) {
+        size_t e = b + CONV_TRANSPOSE_PIXELS < q1 ? b + CONV_TRANSPOSE_PIXELS : q1;
+        for (int o = 0; o < cout; o++)
+            for (size_t q = b; q < e; q++)
+                g[q * cout_w + (size_t)o] = dy[(size_t)o * pix + q];
+    }
+    for (size_t q = q0; q < q1 && (size_t)cout < cout_w; q++)
+        memset(g + q * cout_w + cout, 0, (cout_w - (size_t)cout) * sizeof *g);
+}
+
+#if CONV_TRANSPOSE16
+/* One step of transposing 16 rows of 16 floats: rows a = r[i] and b = r[i + d]
+ * (bit d of i clear) trade the elements whose index has bit d set in a for those
+ * with it clear in b, i.e. within every 2d x 2d block the top-right and
+ * bottom-left d x d blocks change places. Steps 8, 4, 2, 1 transpose. */
+static inline __attribute__((always_inline)) void swap_blocks(Vec *a, Vec *b, int d)
+{
+    Vec x = *a, y = *b;
+    switch (d) {
+    case 8:
+        *a = __builtin_shufflevector(x, y, 0, 1, 2, 3, 4, 5, 6, 7, 16, 17, 18, 19, 20,
+                                     21, 22, 23);
+        *b = __builtin_shufflevector(x, y, 8, 9, 10, 11, 12, 13, 14, 15, 24, 25, 26,
+                                     27, 28, 29, 30, 31);
+        break;
+    case 4:
+        *a = __builtin_shufflevector(x, y, 0, 1, 2, 3, 16, 17, 18, 19, 8, 9, 10, 11,
+                                     24, 25, 26, 27);
+        *b = __builtin_shufflevector(x, y, 4, 5, 6, 7, 20, 21, 22, 23, 12, 13, 14, 15,
+                                     28, 29, 30, 31);
+        break;
+    case 2:
+        *a = __builtin_shufflevector(x, y, 0, 1, 16, 17, 4, 5, 20, 21, 8, 9, 24, 25, 12,
+                                     13, 28, 29);
+        *b = __builtin_shufflevector(x, y, 2, 3, 18, 19, 6, 7, 22, 23, 10, 11, 26, 27,
+                                     14, 15, 30, 31);
+        break;
+    default:
+        *a = __builtin_shufflevector(x, y, 0, 16, 2, 18, 4, 20, 6, 22, 8, 24, 10, 26,
+                                     12, 28, 14, 30);
+        *b = __builtin_shufflevector(x, y, 1, 17, 3, 19, 5, 21, 7, 23, 9, 25, 11, 27,
+                                     13, 29, 15, 31);
+        break;
+    }
+}
+
+/* Step d of the transpose over all 16 rows: always inlined with a constant d, so the
+ * rows stay in registers and each shuffle is one instruction. */
+static inline __attribute__((always_inline)) void transpose_step(Vec r[16], int d)
+{
+#pragma GCC unroll 8
+    for (int base = 0; base < 16; base += 2 * d)
+#pragma GCC unroll 8
+        for (int i = base; i < base + d; i++)
+            swap_blocks(&r[i], &r[i + d], d);
+}
+
+/* g[p][r] = dy[r * pix + p] for 16 pixels p and 16 channels r, of which the first
+ * rows are real and the rest zero. Four steps of 16 shuffles replace 256 scalar
+ * stores, each to a different row of g. */
+static void transpose16(float *restrict g, size_t ldg, const float *restrict dy,
+                        size_t pix, int rows)
+{
+    Vec r[16];
+    for (int i = 0; i < 16; i++)
+        r[i] = i < rows ? vec_load(dy + (size_t)i * pix) : (Vec){0};
+    transpose_step(r, 8);
+    transpose_step(r, 4);
+    transpose_step(r, 2);
+    transpose_step(r, 1);
+    for (int p = 0; p < 16; p++)
+        vec_store(g + (size_t)p * ldg, r[p]);
+}
+#endif
+
 /* g[pix][o] = dy[o][pix] for one sample, zero for o in [cout, cout_w): the weight
- * gradient kernel loads output channels as vectors. */
+ * gradient kernel loads output channels as vectors. In 16 x 16 blocks where the
+ * vectors allow (the scalar loop's stores, one per element and each to another row
+ * of g, were 5% of a training step), the pixels left over one by one. */
 static void transpose_dy(float *restrict g, const float *restrict dy, int cout,
                          size_t pix, size_t cout_w)
 {
-    for (size_t q0 = 0; q0 < pix; q0 += CONV_TRANSPOSE_PIXELS) {
-        size_t q1 = q0 + CONV_TRANSPOSE_PIXELS < pix ? q0 + CONV_TRANSPOSE_PIXELS : pix;
-        for (int o = 0; o < cout; o++)
-            for (size_t q = q0; q < q1; q++)
-                g[q * cout_w + (size_t)o] = dy[(size_t)o * pix + q];
-    }
-    for (size_t q = 0; q < pix && (size_t)cout < cout_w; q++)
-        memset(g + q * cout_w + cout, 0, (cout_w - (size_t)cout) * sizeof *g);
+    size_t q = 0;
+#if CONV_TRANSPOSE16
+    for (; q + 16 <= pix; q += 16)
+        for (int o = 0; o < cout; o += 16)
+            transpose16(g + q * cout_w + (size_t)o, cout_w, dy + (size_t)o * pix + q, pix,
+                        cout - o < 16 ? cout - o : 16);
+#endif
+    transpose_scalar(g, dy, cout, pix, cout_w, q, pix);
 }
 
 /* off[r] = where tap tap0 + r = (ci, ky, kx) starts in a padded sample; taps past the
