@@ -14,6 +14,7 @@
 #include "model.h"
 #include "optim.h"
 #include "rng.h"
+#include "runopts.h"
 #include "status.h"
 
 #define CHECKPOINT_FILE "checkpoint.bin"
@@ -22,30 +23,16 @@
 /* Bump on any change of the layout; older versions are refused with a message. */
 #define CHECKPOINT_VERSION 1u
 /* Longest data directory stored, with its terminating NUL. */
-#define CHECKPOINT_PATH_MAX 4096
+#define CHECKPOINT_PATH_MAX RUNOPTS_PATH_MAX
 /* Larger files are refused before reading (the s8 model's is about 1 MB). */
 #define CHECKPOINT_MAX_BYTES ((size_t)1 << 30)
 
 /* Everything but the tensors. Decoding fills it (order and log malloc'd, freed by
  * checkpoint_free); encoding reads it. */
 typedef struct {
-    /* the run's options: the model, training and augmentation settings */
-    char model[16];         /* one of model_name() */
-    NormKind norm;
-    int groups;
-    float dropout;          /* < 0: the model's own */
-    int batch;
-    ConvImpl conv;
-    int epochs;             /* the run's planned total */
-    double lr;
-    SgdConfig sgd;
-    ScheduleKind schedule;
-    float label_smoothing;
-    CifarAugment augment;
-    bool tta;
-    uint64_t seed;
-    uint64_t limit_train, limit_test;
-    char data_dir[CHECKPOINT_PATH_MAX];
+    /* the run's options; opts.model.name is one of model_name() after decoding.
+     * opts.model.threads is not stored: decoding leaves it 0. */
+    RunOptions opts;
     /* progress */
     int epochs_done;        /* finished epochs: rows in the log */
     bool in_epoch;          /* epoch epochs_done + 1 has started: order is shuffled */

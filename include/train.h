@@ -11,24 +11,16 @@
 #include "model.h"
 #include "optim.h"
 #include "pool.h"
+#include "runopts.h"
 
-#define TRAIN_PATH_MAX 4096
+/* Paths on the command line; as long as the data directory a run keeps. */
+#define TRAIN_PATH_MAX RUNOPTS_PATH_MAX
 /* The tool's version, as --version prints it and run.txt records it. */
 #define TRAIN_VERSION "cifar-train 0.1.0"
 
 typedef struct {
-    ModelConfig model;
-    int epochs;
-    double lr;              /* peak learning rate */
-    SgdConfig sgd;
-    ScheduleKind schedule;
-    float label_smoothing;
-    CifarAugment augment;
-    bool tta;               /* also report test accuracy with flip averaging */
-    uint64_t seed;
-    char data_dir[TRAIN_PATH_MAX];
+    RunOptions opts;        /* what defines the run; its checkpoint keeps them */
     char out_dir[TRAIN_PATH_MAX];
-    size_t limit_train, limit_test;   /* 0: all */
     bool force;             /* start over in a directory that has a log */
     bool quiet;             /* no per-epoch lines on stdout */
     bool resume;            /* continue the run in out_dir from its checkpoint */
@@ -70,9 +62,9 @@ void train_defaults(TrainConfig *cfg);
  * A failing resume changes nothing on disk. */
 Status train_run(const TrainConfig *cfg, Pool *pool, Error *err);
 
-/* The options of the run in dir, from dir/checkpoint.bin, into cfg (from defaults),
- * with out_dir = dir and resume set. Fails as reading or decoding the checkpoint
- * does, naming it. */
+/* The options of the run in dir, from dir/checkpoint.bin, into cfg (from defaults,
+ * which give model.threads), with out_dir = dir and resume set. Fails as reading or
+ * decoding the checkpoint does, naming it. */
 Status train_resume_config(const char *dir, TrainConfig *cfg, Error *err);
 
 #endif

@@ -8,6 +8,7 @@
  *   f32 parameters (each parameter tensor in table order), f32 momentum (same
  *   order), f32 statistics (each statistics tensor in table order)
  *   u32 CRC-32 of every byte before it */
+#include <assert.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -22,6 +23,8 @@
 #define TENSOR_STATS 1
 #define TENSOR_NAME_MAX 32
 #define TENSOR_MAX_DIMS 4
+/* Longest model name stored, with a terminating NUL: the format's limit. */
+#define MODEL_NAME_MAX 16
 
 /* The command line's ranges (cli.c); a checkpoint holding other values is corrupt. */
 #define MAX_GROUPS 1024
@@ -146,32 +149,35 @@ static void put_floats(Writer *w, const float *v, size_t n)
         put_f32(w, v[i]);
 }
 
-static void put_options(Writer *w, const Checkpoint *c)
+/* Field by field, not the struct's bytes: the layout on disk stays fixed whatever
+ * the compiler does with RunOptions. model.threads is not part of the run. */
+static void put_options(Writer *w, const RunOptions *o)
 {
-    size_t name_len = strlen(c->model), dir_len = strlen(c->data_dir);
+    size_t name_len = strlen(o->model.name), dir_len = strlen(o->data_dir);
+    assert(name_len > 0 && name_len < MODEL_NAME_MAX);   /* our own models' names */
     put_u8(w, (unsigned)name_len);
-    put_bytes(w, c->model, name_len);
-    put_u8(w, (unsigned)c->norm);
-    put_u32(w, (uint32_t)c->groups);
-    put_f32(w, c->dropout);
-    put_u32(w, (uint32_t)c->batch);
-    put_u8(w, (unsigned)c->conv);
-    put_u32(w, (uint32_t)c->epochs);
-    put_f64(w, c->lr);
-    put_f32(w, c->sgd.momentum);
-    put_f32(w, c->sgd.weight_decay);
-    put_u8(w, c->sgd.nesterov);
-    put_u8(w, (unsigned)c->schedule);
-    put_f32(w, c->label_smoothing);
-    put_u32(w, (uint32_t)c->augment.crop_pad);
-    put_u8(w, c->augment.flip);
-    put_u32(w, (uint32_t)c->augment.cutout);
-    put_u8(w, c->tta);
-    put_u64(w, c->seed);
-    put_u64(w, c->limit_train);
-    put_u64(w, c->limit_test);
+    put_bytes(w, o->model.name, name_len);
+    put_u8(w, (unsigned)o->model.norm);
+    put_u32(w, (uint32_t)o->model.groups);
+    put_f32(w, o->model.dropout);
+    put_u32(w, (uint32_t)o->model.batch);
+    put_u8(w, (unsigned)o->model.conv);
+    put_u32(w, (uint32_t)o->epochs);
+    put_f64(w, o->lr);
+    put_f32(w, o->sgd.momentum);
+    put_f32(w, o->sgd.weight_decay);
+    put_u8(w, o->sgd.nesterov);
+    put_u8(w, (unsigned)o->schedule);
+    put_f32(w, o->label_smoothing);
+    put_u32(w, (uint32_t)o->augment.crop_pad);
+    put_u8(w, o->augment.flip);
+    put_u32(w, (uint32_t)o->augment.cutout);
+    put_u8(w, o->tta);
+    put_u64(w, o->seed);
+    put_u64(w, o->limit_train);
+    put_u64(w, o->limit_test);
     put_u32(w, (uint32_t)dir_len);
-    put_bytes(w, c->data_dir, dir_len);
+    put_bytes(w, o->data_dir, dir_len);
 }
 
 static void put_progress(Writer *w, const Checkpoint *c)
@@ -233,7 +239,7 @@ size_t checkpoint_encode(unsigned char *out, size_t cap, const Checkpoint *c,
     put_u32(&w, CHECKPOINT_VERSION);
     size_t total_at = w.pos;
     put_u64(&w, 0);   /* total length, filled in below */
-    put_options(&w, c);
+    put_options(&w, &c->opts);
     put_progress(&w, c);
     put_tensors(&w, m);
     size_t total = w.pos + CRC_BYTES;
@@ -319,74 +325,79 @@ static Status corrupt(Error *err, const char *name, const char *what)
     return error_set(err, STATUS_DATA, "%s is corrupt: %s", name, what);
 }
 
-static bool known_model(const char *s)
+/* The model_name() string equal to s, NULL if this build has no such model. */
+static const char *known_model(const char *s)
 {
     const char *m;
     for (size_t i = 0; (m = model_name(i, NULL)) != NULL; i++)
         if (strcmp(m, s) == 0)
-            return true;
-    return false;
+            return m;
+    return NULL;
 }
 
-static Status get_options(Reader *r, Checkpoint *c, const char *name, Error *err)
+/* The options in the order put_options writes them; threads stays 0. */
+static Status get_options(Reader *r, RunOptions *o, const char *name, Error *err)
 {
+    char model[MODEL_NAME_MAX];
     unsigned name_len = get_u8(r);
     const unsigned char *s = get_bytes(r, name_len);
-    if (!s || name_len == 0 || name_len >= sizeof c->model)
+    if (!s || name_len == 0 || name_len >= sizeof model)
         return corrupt(err, name, "bad model name");
-    memcpy(c->model, s, name_len);
-    c->model[name_len] = '\0';
+    memcpy(model, s, name_len);
+    model[name_len] = '\0';
     unsigned norm = get_u8(r);
     uint32_t groups = get_u32(r);
-    c->dropout = get_f32(r);
+    o->model.dropout = get_f32(r);
     uint32_t batch = get_u32(r);
     unsigned conv = get_u8(r);
     uint32_t epochs = get_u32(r);
-    c->lr = get_f64(r);
-    c->sgd.momentum = get_f32(r);
-    c->sgd.weight_decay = get_f32(r);
+    o->lr = get_f64(r);
+    o->sgd.momentum = get_f32(r);
+    o->sgd.weight_decay = get_f32(r);
     unsigned nesterov = get_u8(r), schedule = get_u8(r);
-    c->label_smoothing = get_f32(r);
+    o->label_smoothing = get_f32(r);
     uint32_t crop = get_u32(r);
     unsigned flip = get_u8(r);
     uint32_t cutout = get_u32(r);
     unsigned tta = get_u8(r);
-    c->seed = get_u64(r);
-    c->limit_train = get_u64(r);
-    c->limit_test = get_u64(r);
+    o->seed = get_u64(r);
+    uint64_t limit_train = get_u64(r), limit_test = get_u64(r);
     uint32_t dir_len = get_u32(r);
     const unsigned char *dir = get_bytes(r, dir_len);
     if (r->short_read)
         return corrupt(err, name, "the options run past the end");
-    if (!known_model(c->model))
+    o->model.name = known_model(model);
+    if (!o->model.name)
         return error_set(err, STATUS_DATA, "%s is of model '%.15s', which this build "
-                         "does not have", name, c->model);
+                         "does not have", name, model);
     if (norm >= NORM_KIND_COUNT || groups < 1 || groups > MAX_GROUPS)
         return corrupt(err, name, "bad norm or groups");
     if (batch < 1 || batch > MAX_BATCH || epochs < 1 || epochs > MAX_EPOCHS ||
         conv > CONV_NAIVE || schedule >= SCHEDULE_KIND_COUNT || nesterov > 1 ||
         flip > 1 || tta > 1 || crop > MAX_CROP || cutout > MAX_CUTOUT)
         return corrupt(err, name, "an option is out of range");
-    if (!in_range(c->lr, 0.0, MAX_LR) ||
-        !in_range((double)c->sgd.momentum, 0.0, MAX_MOMENTUM) ||
-        !in_range((double)c->sgd.weight_decay, 0.0, 1.0) ||
-        !in_range((double)c->label_smoothing, 0.0, MAX_SMOOTHING) ||
-        !in_range((double)c->dropout, -1.0, MAX_DROPOUT))
+    if (!in_range(o->lr, 0.0, MAX_LR) ||
+        !in_range((double)o->sgd.momentum, 0.0, MAX_MOMENTUM) ||
+        !in_range((double)o->sgd.weight_decay, 0.0, 1.0) ||
+        !in_range((double)o->label_smoothing, 0.0, MAX_SMOOTHING) ||
+        !in_range((double)o->model.dropout, -1.0, MAX_DROPOUT))
         return corrupt(err, name, "a real-valued option is out of range");
     if (dir_len == 0 || dir_len >= CHECKPOINT_PATH_MAX || memchr(dir, '\0', dir_len))
         return corrupt(err, name, "bad data directory");
-    memcpy(c->data_dir, dir, dir_len);
-    c->data_dir[dir_len] = '\0';
-    c->norm = (NormKind)norm;
-    c->groups = (int)groups;
-    c->batch = (int)batch;
-    c->conv = (ConvImpl)conv;
-    c->epochs = (int)epochs;
-    c->sgd.nesterov = nesterov;
-    c->schedule = (ScheduleKind)schedule;
-    c->augment = (CifarAugment){.crop_pad = (int)crop, .flip = flip,
+    memcpy(o->data_dir, dir, dir_len);
+    o->data_dir[dir_len] = '\0';
+    o->model.norm = (NormKind)norm;
+    o->model.groups = (int)groups;
+    o->model.batch = (int)batch;
+    o->model.conv = (ConvImpl)conv;
+    o->epochs = (int)epochs;
+    o->sgd.nesterov = nesterov;
+    o->schedule = (ScheduleKind)schedule;
+    o->augment = (CifarAugment){.crop_pad = (int)crop, .flip = flip,
                                 .cutout = (int)cutout};
-    c->tta = tta;
+    o->tta = tta;
+    o->limit_train = (size_t)limit_train;
+    o->limit_test = (size_t)limit_test;
     return STATUS_OK;
 }
 
@@ -452,13 +463,14 @@ static Status get_progress(Reader *r, Checkpoint *c, const char *name, Error *er
     uint64_t count = get_u64(r);
     if (r->short_read)
         return corrupt(err, name, "the progress record runs past the end");
-    if (done > (uint32_t)c->epochs || in_epoch > 1 || (in_epoch && done == (uint32_t)c->epochs))
+    uint32_t epochs = (uint32_t)c->opts.epochs, batch = (uint32_t)c->opts.model.batch;
+    if (done > epochs || in_epoch > 1 || (in_epoch && done == epochs))
         return corrupt(err, name, "bad epoch count");
     if (count == 0 || count > UINT32_MAX)
         return corrupt(err, name, "bad training-set size");
     /* Steps are determined by the position: whole epochs, then the batches taken. */
-    uint64_t per_epoch = (count + (uint64_t)c->batch - 1) / (uint64_t)c->batch;
-    uint64_t taken = (c->next + (uint64_t)c->batch - 1) / (uint64_t)c->batch;
+    uint64_t per_epoch = (count + batch - 1) / batch;
+    uint64_t taken = (c->next + batch - 1) / batch;
     if (c->next > count || (!in_epoch && c->next != 0) || step != done * per_epoch + taken)
         return corrupt(err, name, "the step count does not match the position");
     if (c->tally_count != c->next || c->tally_correct > c->tally_count ||
@@ -563,7 +575,7 @@ Status checkpoint_decode(Checkpoint *c, const unsigned char *bytes, size_t len,
     if (st != STATUS_OK)
         return st;
     Reader r = {bytes, len - CRC_BYTES, HEADER_BYTES, false};
-    st = get_options(&r, c, name, err);
+    st = get_options(&r, &c->opts, name, err);
     if (st == STATUS_OK)
         st = get_progress(&r, c, name, err);
     if (st == STATUS_OK) {
@@ -604,15 +616,17 @@ Status checkpoint_restore(const Checkpoint *c, const unsigned char *bytes, size_
             if (!same)
                 return error_set(err, STATUS_DATA, "%s does not fit model %s with norm "
                                  "%s: tensor %u is %s, the model's is %s (a checkpoint "
-                                 "of another model or norm?)", name, c->model,
-                                 model_norm_names[c->norm], (unsigned)at,
+                                 "of another model or norm?)", name,
+                                 c->opts.model.name,
+                                 model_norm_names[c->opts.model.norm], (unsigned)at,
                                  ok ? t.name : "missing", want);
             at++;
         }
     if (at != n)
         return error_set(err, STATUS_DATA, "%s does not fit model %s with norm %s: it "
                          "has %u tensors, the model %u (a checkpoint of another model "
-                         "or norm?)", name, c->model, model_norm_names[c->norm],
+                         "or norm?)", name, c->opts.model.name,
+                         model_norm_names[c->opts.model.norm],
                          (unsigned)n, (unsigned)at);
     /* Shapes agree, so the sizes do too (checked at decoding): now copy. */
     for (int i = 0; i < m->nlayers; i++)

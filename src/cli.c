@@ -47,56 +47,57 @@ static const char *const norm_choices[] = {"bn", "ln", "gn"};
 static const char *const conv_choices[] = {"blocked", "naive"};
 
 static const Option options[] = {
-    {"norm", OPT_CHOICE, AT(train.model.norm), "bn|ln|gn", 0, 0, norm_choices, 3,
+    {"norm", OPT_CHOICE, AT(train.opts.model.norm), "bn|ln|gn", 0, 0, norm_choices, 3,
      "normalisation: batch, layer or group norm"},
-    {"model", OPT_MODEL, AT(train.model.name), "NAME", 0, 0, NULL, 0,
+    {"model", OPT_MODEL, AT(train.opts.model.name), "NAME", 0, 0, NULL, 0,
      "network (see the list below)"},
-    {"groups", OPT_INT, AT(train.model.groups), "G", 1, 1024, NULL, 0,
+    {"groups", OPT_INT, AT(train.opts.model.groups), "G", 1, 1024, NULL, 0,
      "groups for --norm gn; must divide every norm layer's channels"},
-    {"epochs", OPT_INT, AT(train.epochs), "N", 1, 100000, NULL, 0, "epochs to train"},
-    {"batch", OPT_INT, AT(train.model.batch), "N", 1, 65536, NULL, 0,
+    {"epochs", OPT_INT, AT(train.opts.epochs), "N", 1, 100000, NULL, 0,
+     "epochs to train"},
+    {"batch", OPT_INT, AT(train.opts.model.batch), "N", 1, 65536, NULL, 0,
      "images per SGD step"},
-    {"lr", OPT_REAL, AT(train.lr), "X", 0, 100, NULL, 0, "peak learning rate"},
-    {"momentum", OPT_FLOAT, AT(train.sgd.momentum), "X", 0, 0.9999, NULL, 0,
+    {"lr", OPT_REAL, AT(train.opts.lr), "X", 0, 100, NULL, 0, "peak learning rate"},
+    {"momentum", OPT_FLOAT, AT(train.opts.sgd.momentum), "X", 0, 0.9999, NULL, 0,
      "SGD momentum"},
-    {"wd", OPT_FLOAT, AT(train.sgd.weight_decay), "X", 0, 1, NULL, 0,
+    {"wd", OPT_FLOAT, AT(train.opts.sgd.weight_decay), "X", 0, 1, NULL, 0,
      "weight decay on conv weights (never on norm parameters)"},
-    {"nesterov", OPT_ON, AT(train.sgd.nesterov), NULL, 0, 0, NULL, 0,
+    {"nesterov", OPT_ON, AT(train.opts.sgd.nesterov), NULL, 0, 0, NULL, 0,
      "Nesterov momentum"},
-    {"no-nesterov", OPT_OFF, AT(train.sgd.nesterov), NULL, 0, 0, NULL, 0,
+    {"no-nesterov", OPT_OFF, AT(train.opts.sgd.nesterov), NULL, 0, 0, NULL, 0,
      "plain momentum"},
-    {"schedule", OPT_CHOICE, AT(train.schedule), "constant|step|onecycle", 0, 0,
+    {"schedule", OPT_CHOICE, AT(train.opts.schedule), "constant|step|onecycle", 0, 0,
      schedule_names, SCHEDULE_KIND_COUNT,
      "learning-rate schedule over the whole run"},
-    {"smoothing", OPT_FLOAT, AT(train.label_smoothing), "X", 0, 0.99, NULL, 0,
+    {"smoothing", OPT_FLOAT, AT(train.opts.label_smoothing), "X", 0, 0.99, NULL, 0,
      "label smoothing of the training loss"},
-    {"dropout", OPT_FLOAT, AT(train.model.dropout), "P", -1, 0.99, NULL, 0,
+    {"dropout", OPT_FLOAT, AT(train.opts.model.dropout), "P", -1, 0.99, NULL, 0,
      "dropout probability of the model's dropout layers (-1: the model's own)"},
-    {"crop", OPT_INT, AT(train.augment.crop_pad), "PAD", 0, 16, NULL, 0,
+    {"crop", OPT_INT, AT(train.opts.augment.crop_pad), "PAD", 0, 16, NULL, 0,
      "random-crop padding in pixels (0: no crop)"},
-    {"flip", OPT_ON, AT(train.augment.flip), NULL, 0, 0, NULL, 0,
+    {"flip", OPT_ON, AT(train.opts.augment.flip), NULL, 0, 0, NULL, 0,
      "random horizontal flips in training"},
-    {"no-flip", OPT_OFF, AT(train.augment.flip), NULL, 0, 0, NULL, 0,
+    {"no-flip", OPT_OFF, AT(train.opts.augment.flip), NULL, 0, 0, NULL, 0,
      "no flips in training"},
-    {"cutout", OPT_INT, AT(train.augment.cutout), "SIDE", 0, 32, NULL, 0,
+    {"cutout", OPT_INT, AT(train.opts.augment.cutout), "SIDE", 0, 32, NULL, 0,
      "cutout square side in pixels (0: off)"},
-    {"tta", OPT_ON, AT(train.tta), NULL, 0, 0, NULL, 0,
+    {"tta", OPT_ON, AT(train.opts.tta), NULL, 0, 0, NULL, 0,
      "flip-averaged test accuracy after every epoch (always after the last)"},
-    {"no-tta", OPT_OFF, AT(train.tta), NULL, 0, 0, NULL, 0,
+    {"no-tta", OPT_OFF, AT(train.opts.tta), NULL, 0, 0, NULL, 0,
      "flip-averaged test accuracy after the last epoch only"},
-    {"seed", OPT_U64, AT(train.seed), "S", 0, 0, NULL, 0,
+    {"seed", OPT_U64, AT(train.opts.seed), "S", 0, 0, NULL, 0,
      "seed of initialisation, shuffling, augmentation and dropout"},
     {"threads", OPT_INT, AT(threads), "N", 1, CLI_MAX_THREADS, NULL, 0,
      "worker threads (results do not depend on it)"},
-    {"conv", OPT_CHOICE, AT(train.model.conv), "blocked|naive", 0, 0, conv_choices, 2,
-     "conv2d implementation: the fast one or the reference"},
-    {"data", OPT_PATH, AT(train.data_dir), "DIR", 0, 0, NULL, 0,
+    {"conv", OPT_CHOICE, AT(train.opts.model.conv), "blocked|naive", 0, 0,
+     conv_choices, 2, "conv2d implementation: the fast one or the reference"},
+    {"data", OPT_PATH, AT(train.opts.data_dir), "DIR", 0, 0, NULL, 0,
      "CIFAR-10 binary batches (else $CIFAR10_DIR, else " CLI_DEFAULT_DATA ")"},
     {"out", OPT_PATH, AT(train.out_dir), "DIR", 0, 0, NULL, 0,
      "run directory (default runs/<norm>)"},
-    {"limit-train", OPT_SIZE, AT(train.limit_train), "N", 0, 1e9, NULL, 0,
+    {"limit-train", OPT_SIZE, AT(train.opts.limit_train), "N", 0, 1e9, NULL, 0,
      "use only the first N training images (0: all)"},
-    {"limit-test", OPT_SIZE, AT(train.limit_test), "N", 0, 1e9, NULL, 0,
+    {"limit-test", OPT_SIZE, AT(train.opts.limit_test), "N", 0, 1e9, NULL, 0,
      "use only the first N test images (0: all)"},
     {"force", OPT_ON, AT(train.force), NULL, 0, 0, NULL, 0,
      "start over in a run directory that already has a log"},
@@ -297,12 +298,12 @@ static Status parse_one(CliCommand *cmd, int argc, char **argv, int *i, Error *e
 static void resolve_dirs(CliCommand *cmd, const char *env_data)
 {
     TrainConfig *t = &cmd->train;
-    if (t->data_dir[0] == '\0')
-        snprintf(t->data_dir, sizeof t->data_dir, "%s",
+    if (t->opts.data_dir[0] == '\0')
+        snprintf(t->opts.data_dir, sizeof t->opts.data_dir, "%s",
                  env_data && *env_data ? env_data : CLI_DEFAULT_DATA);
     if (t->out_dir[0] == '\0')
         snprintf(t->out_dir, sizeof t->out_dir, "runs/%s",
-                 model_norm_names[t->model.norm]);
+                 model_norm_names[t->opts.model.norm]);
 }
 
 /* cifar-train compare DIR... [--svg FILE]: directories are every argument that is
@@ -356,13 +357,12 @@ static Status check_bench_options(const CliCommand *cmd, bool bench, Error *err)
  * command line picks one. */
 static Status run_bench(const CliCommand *cmd, Pool *pool, Error *err)
 {
+    const ModelConfig *m = &cmd->train.opts.model;
     BenchConfig b = {
-        .model = cmd->given[find_option("model", 5) - options] ? cmd->train.model.name
-                                                                : NULL,
-        .norm = cmd->given[find_option("norm", 4) - options] ? (int)cmd->train.model.norm
+        .model = cmd->given[find_option("model", 5) - options] ? m->name : NULL,
+        .norm = cmd->given[find_option("norm", 4) - options] ? (int)m->norm
                                                               : BENCH_ALL_NORMS,
-        .groups = cmd->train.model.groups, .batch = cmd->train.model.batch,
-        .quick = cmd->bench_quick};
+        .groups = m->groups, .batch = m->batch, .quick = cmd->bench_quick};
     return bench_run(&b, pool, stdout, err);
 }
 
@@ -389,7 +389,7 @@ Status cli_parse(CliCommand *cmd, int argc, char **argv, const char *env_data,
     Status st = check_bench_options(cmd, bench, err);
     if (st != STATUS_OK)
         return st;
-    cmd->train.model.threads = cmd->threads;
+    cmd->train.opts.model.threads = cmd->threads;
     if (cmd->resume[0] && cmd->train.force)
         return error_set(err, STATUS_USAGE, "--force starts a run over and --resume "
                          "continues it: give one");
@@ -443,7 +443,7 @@ static Status resume_command(const CliCommand *cmd, CliCommand *out, Error *err)
             memcpy((char *)out + options[i].offset,
                    (const char *)cmd + options[i].offset, size);
     }
-    out->train.model.threads = cmd->threads;
+    out->train.opts.model.threads = cmd->threads;
     out->train.stop = cmd->train.stop;
     return STATUS_OK;
 }
@@ -478,7 +478,7 @@ static void print_default(const Option *o, const CliCommand *d)
         memcpy(&i, p, sizeof i), printf(" (default %s)", o->choices[i]);
         break;
     case OPT_MODEL:
-        printf(" (default %s)", d->train.model.name);
+        printf(" (default %s)", d->train.opts.model.name);
         break;
     default:
         break;
@@ -528,7 +528,7 @@ Status cli_execute(const CliCommand *cmd, Pool *pool, Error *err)
     case CLI_COMPARE:
         return compare_main(cmd->compare_dirs, cmd->ncompare, cmd->compare_svg, err);
     case CLI_SUMMARY:
-        return summary_main(&cmd->train.model, err);
+        return summary_main(&cmd->train.opts.model, err);
     case CLI_BENCH:
         return run_bench(cmd, pool, err);
     default:

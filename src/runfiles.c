@@ -37,20 +37,21 @@ static Status write_buf(const RunFiles *rf, const char *name, const StrBuf *b,
 /* Every option under its command-line name, so a run can be repeated from it. */
 static void options_text(StrBuf *o, const TrainConfig *c)
 {
+    const RunOptions *r = &c->opts;
     strbuf_printf(o, "model: %s\nnorm: %s\ngroups: %d\nepochs: %d\nbatch: %d\n"
                   "lr: %g\nmomentum: %g\nwd: %g\nnesterov: %s\nschedule: %s\n",
-                  c->model.name, model_norm_names[c->model.norm], c->model.groups,
-                  c->epochs, c->model.batch, c->lr, (double)c->sgd.momentum,
-                  (double)c->sgd.weight_decay, on_off(c->sgd.nesterov),
-                  schedule_names[c->schedule]);
+                  r->model.name, model_norm_names[r->model.norm], r->model.groups,
+                  r->epochs, r->model.batch, r->lr, (double)r->sgd.momentum,
+                  (double)r->sgd.weight_decay, on_off(r->sgd.nesterov),
+                  schedule_names[r->schedule]);
     strbuf_printf(o, "smoothing: %g\ndropout: %g\ncrop: %d\nflip: %s\ncutout: %d\n"
                   "tta: %s\nseed: %llu\nconv: %s\ndata: %s\nout: %s\n"
                   "limit-train: %zu\nlimit-test: %zu\nforce: %s\nquiet: %s\n",
-                  (double)c->label_smoothing, (double)c->model.dropout,
-                  c->augment.crop_pad, on_off(c->augment.flip), c->augment.cutout,
-                  on_off(c->tta), (unsigned long long)c->seed,
-                  c->model.conv == CONV_NAIVE ? "naive" : "blocked", c->data_dir,
-                  c->out_dir, c->limit_train, c->limit_test, on_off(c->force),
+                  (double)r->label_smoothing, (double)r->model.dropout,
+                  r->augment.crop_pad, on_off(r->augment.flip), r->augment.cutout,
+                  on_off(r->tta), (unsigned long long)r->seed,
+                  r->model.conv == CONV_NAIVE ? "naive" : "blocked", r->data_dir,
+                  c->out_dir, r->limit_train, r->limit_test, on_off(c->force),
                   on_off(c->quiet));
 }
 
@@ -98,7 +99,7 @@ static Status write_summary(const RunFiles *rf, Error *err)
     StrBuf b;
     char title[96];
     strbuf_init(&b);
-    summary_title(title, sizeof title, &rf->cfg->model);
+    summary_title(title, sizeof title, &rf->cfg->opts.model);
     summary_text(&b, rf->model, title);
     Status st = write_buf(rf, "summary.txt", &b, err);
     strbuf_free(&b);
@@ -184,8 +185,8 @@ static Status write_curves(const RunFiles *rf, const RunLog *log, Error *err)
     const TrainConfig *c = rf->cfg;
     char title[TRAIN_PATH_MAX + 128];
     snprintf(title, sizeof title, "%s: model %s, norm %s, lr %g, seed %llu",
-             c->out_dir, c->model.name, model_norm_names[c->model.norm], c->lr,
-             (unsigned long long)c->seed);
+             c->out_dir, c->opts.model.name, model_norm_names[c->opts.model.norm],
+             c->opts.lr, (unsigned long long)c->opts.seed);
     StrBuf b;
     strbuf_init(&b);
     runfiles_curves(&b, log, title);

@@ -21,17 +21,18 @@
 void train_defaults(TrainConfig *cfg)
 {
     memset(cfg, 0, sizeof *cfg);
-    cfg->model = (ModelConfig){.name = model_name(0, NULL), .norm = NORM_BN, .groups = 4,
-                               .dropout = -1.0f, .batch = 128, .threads = 1,
-                               .conv = CONV_BLOCKED};
-    cfg->epochs = 20;
-    cfg->lr = 0.2;
-    cfg->sgd = (SgdConfig){.momentum = 0.9f, .weight_decay = 5e-4f, .nesterov = true};
-    cfg->schedule = SCHEDULE_ONECYCLE;
-    cfg->label_smoothing = 0.1f;
-    cfg->augment = (CifarAugment){.crop_pad = 4, .flip = true, .cutout = 0};
-    cfg->tta = false;
-    cfg->seed = 1;
+    RunOptions *o = &cfg->opts;
+    o->model = (ModelConfig){.name = model_name(0, NULL), .norm = NORM_BN, .groups = 4,
+                             .dropout = -1.0f, .batch = 128, .threads = 1,
+                             .conv = CONV_BLOCKED};
+    o->epochs = 20;
+    o->lr = 0.2;
+    o->sgd = (SgdConfig){.momentum = 0.9f, .weight_decay = 5e-4f, .nesterov = true};
+    o->schedule = SCHEDULE_ONECYCLE;
+    o->label_smoothing = 0.1f;
+    o->augment = (CifarAugment){.crop_pad = 4, .flip = true, .cutout = 0};
+    o->tta = false;
+    o->seed = 1;
 }
 
 typedef struct {
@@ -96,22 +97,22 @@ static void *alloc_array(size_t count, size_t size, const char *what, Status *st
 
 static Status load_data(Run *r, Error *err)
 {
-    const TrainConfig *cfg = r->cfg;
-    Status st = cifar_load_train(&r->train, cfg->data_dir, cfg->limit_train, err);
+    const RunOptions *o = &r->cfg->opts;
+    Status st = cifar_load_train(&r->train, o->data_dir, o->limit_train, err);
     if (st == STATUS_OK)
-        st = cifar_load_test(&r->test, cfg->data_dir, cfg->limit_test, err);
+        st = cifar_load_test(&r->test, o->data_dir, o->limit_test, err);
     if (st != STATUS_OK)
         return st;
-    if ((size_t)cfg->model.batch > r->train.count)
+    if ((size_t)o->model.batch > r->train.count)
         return error_set(err, STATUS_USAGE,
                          "--batch %d is larger than the %zu training images",
-                         cfg->model.batch, r->train.count);
+                         o->model.batch, r->train.count);
     return STATUS_OK;
 }
 
 static Status allocate_run(Run *r, Error *err)
 {
-    size_t batch = (size_t)r->cfg->model.batch, k = MODEL_CLASSES;
+    size_t batch = (size_t)r->cfg->opts.model.batch, k = MODEL_CLASSES;
     Status st = STATUS_OK;
     r->x = alloc_array(batch * CIFAR_IMAGE_BYTES, sizeof(float), "a batch", &st, err);
     r->labels = alloc_array(batch, 1, "labels", &st, err);
@@ -171,20 +172,20 @@ double train_step(Model *m, Pool *pool, const TrainBatch *b, float smoothing,
 
 static Status train_batch(Run *r, size_t start, int n, Tally *t, Error *err)
 {
-    const TrainConfig *cfg = r->cfg;
-    cifar_fill_batch(&r->train, r->order + start, n, r->x, r->labels, &cfg->augment,
+    const RunOptions *o = &r->cfg->opts;
+    cifar_fill_batch(&r->train, r->order + start, n, r->x, r->labels, &o->augment,
                      &r->augment, 0);
     TrainBatch b = {r->x, r->labels, n,
-                    rng_hash(cfg->seed ^ RNG_STREAM_DROPOUT, (uint64_t)r->step)};
-    float lr = (float)schedule_lr(cfg->schedule, cfg->lr, r->step, r->total_steps);
-    double loss = train_step(&r->model, r->pool, &b, cfg->label_smoothing, &cfg->sgd,
-                             lr, r->logp);
+                    rng_hash(o->seed ^ RNG_STREAM_DROPOUT, (uint64_t)r->step)};
+    float lr = (float)schedule_lr(o->schedule, o->lr, r->step, r->total_steps);
+    double loss = train_step(&r->model, r->pool, &b, o->label_smoothing, &o->sgd, lr,
+                             r->logp);
     if (!isfinite(loss))
         return error_set(err, STATUS_DIVERGED,
                          "the loss became %s at step %ld (epoch %d): the learning "
                          "rate (--lr %g) is probably too high",
                          isnan(loss) ? "NaN" : "infinite", r->step + 1, r->epoch,
-                         cfg->lr);
+                         o->lr);
     for (int i = 0; i < n; i++)
         t->correct += argmax(r->logp + i * MODEL_CLASSES, MODEL_CLASSES) == r->labels[i];
     t->loss += loss * n;
@@ -212,23 +213,7 @@ static void checkpoint_of(const Run *r, const Tally *t, Checkpoint *c)
 {
     const TrainConfig *cfg = r->cfg;
     memset(c, 0, sizeof *c);
-    snprintf(c->model, sizeof c->model, "%s", cfg->model.name);
-    c->norm = cfg->model.norm;
-    c->groups = cfg->model.groups;
-    c->dropout = cfg->model.dropout;
-    c->batch = cfg->model.batch;
-    c->conv = cfg->model.conv;
-    c->epochs = cfg->epochs;
-    c->lr = cfg->lr;
-    c->sgd = cfg->sgd;
-    c->schedule = cfg->schedule;
-    c->label_smoothing = cfg->label_smoothing;
-    c->augment = cfg->augment;
-    c->tta = cfg->tta;
-    c->seed = cfg->seed;
-    c->limit_train = cfg->limit_train;
-    c->limit_test = cfg->limit_test;
-    snprintf(c->data_dir, sizeof c->data_dir, "%s", cfg->data_dir);
+    c->opts = cfg->opts;
     c->epochs_done = r->in_epoch ? r->epoch - 1 : r->epoch;
     c->in_epoch = r->in_epoch;
     if (r->in_epoch) {
@@ -256,7 +241,7 @@ static Status save_checkpoint(const Run *r, const Tally *t, Error *err)
         return error_set(err, STATUS_DIVERGED,
                          "the weights became NaN or infinite by step %ld (epoch %d): "
                          "the learning rate (--lr %g) is probably too high; the last "
-                         "checkpoint is kept", r->step, r->epoch, cfg->lr);
+                         "checkpoint is kept", r->step, r->epoch, cfg->opts.lr);
     Checkpoint c;
     checkpoint_of(r, t, &c);
     size_t len = checkpoint_encode(NULL, 0, &c, &r->model);
@@ -294,7 +279,7 @@ static Status interrupt(Run *r, const Tally *t, Error *err)
 /* The live progress line after a batch: epoch, batch, running loss and accuracy. */
 static void show_progress(Run *r, const Tally *t)
 {
-    size_t batch = (size_t)r->cfg->model.batch;
+    size_t batch = (size_t)r->cfg->opts.model.batch;
     progress_batch(&r->progress, r->epoch, (long)((r->next + batch - 1) / batch),
                    (ProgressTally){t->loss, t->correct, t->count}, platform_seconds());
 }
@@ -303,7 +288,7 @@ static void show_progress(Run *r, const Tally *t)
  * before a step when cfg->stop says so, with a checkpoint of the state there. */
 static Status train_epoch(Run *r, Tally *t, Error *err)
 {
-    int batch = r->cfg->model.batch;
+    int batch = r->cfg->opts.model.batch;
     if (!r->in_epoch) {
         shuffle(r->order, r->train.count, &r->shuffle);
         r->in_epoch = true;
@@ -362,7 +347,7 @@ static void eval_batch(Run *r, size_t start, int n, Tally *t)
 /* Test accuracy, and with flip averaging when t->flipped is set. */
 static void evaluate(Run *r, Tally *t)
 {
-    int batch = r->cfg->model.batch;
+    int batch = r->cfg->opts.model.batch;
     for (size_t start = 0; start < r->test.count; start += (size_t)batch) {
         size_t left = r->test.count - start;
         eval_batch(r, start, left < (size_t)batch ? (int)left : batch, t);
@@ -396,20 +381,20 @@ static Status keep_row(Run *r, const char *line, Error *err)
 static Status log_epoch(Run *r, int epoch, const Tally *tr, const Tally *te,
                         double seconds, Error *err)
 {
-    const TrainConfig *cfg = r->cfg;
+    const RunOptions *o = &r->cfg->opts;
     char flip[32] = "";
     if (te->flipped)
         snprintf(flip, sizeof flip, "%.2f", percent(te->correct_flip, te->count));
-    double lr = schedule_lr(cfg->schedule, cfg->lr, r->step - 1, r->total_steps);
+    double lr = schedule_lr(o->schedule, o->lr, r->step - 1, r->total_steps);
     char line[512];
     snprintf(line, sizeof line, "%d,%s,%llu,%.6g,%.6f,%.2f,%.6f,%.2f,%.1f,%s,%s",
-             epoch, model_norm_names[cfg->model.norm], (unsigned long long)cfg->seed,
+             epoch, model_norm_names[o->model.norm], (unsigned long long)o->seed,
              lr, tr->loss / (double)tr->count, percent(tr->correct, tr->count),
              te->loss / (double)te->count, percent(te->correct, te->count), seconds,
-             cfg->model.name, flip);
-    if (!cfg->quiet) {
+             o->model.name, flip);
+    if (!r->cfg->quiet) {
         printf("epoch %2d/%d  lr %.5f  train loss %.4f acc %6.2f%%  test loss %.4f "
-               "acc %6.2f%%%s%s%s  %.1fs\n", epoch, cfg->epochs, lr,
+               "acc %6.2f%%%s%s%s  %.1fs\n", epoch, o->epochs, lr,
                tr->loss / (double)tr->count, percent(tr->correct, tr->count),
                te->loss / (double)te->count, percent(te->correct, te->count),
                te->flipped ? " (flip " : "", flip, te->flipped ? "%)" : "", seconds);
@@ -554,44 +539,20 @@ static Status differs(const char *option, const char *dir, const Checkpoint *c,
 {
     return error_set(err, STATUS_USAGE, "--%s differs from the run in %s (model %s, "
                      "norm %s): a resumed run keeps its options; only --epochs, --data, "
-                     "--threads and --quiet may change", option, dir, c->model,
-                     model_norm_names[c->norm]);
+                     "--threads and --quiet may change", option, dir,
+                     c->opts.model.name, model_norm_names[c->opts.model.norm]);
 }
 
 /* cfg must be the checkpoint's run, apart from what a resumed run may change. */
 static Status check_resume_options(const TrainConfig *cfg, const Checkpoint *c,
                                    Error *err)
 {
-    const ModelConfig *m = &cfg->model;
-    const struct {
-        bool same;
-        const char *option;
-    } checks[] = {
-        {strcmp(m->name, c->model) == 0, "model"},
-        {m->norm == c->norm, "norm"},
-        {m->groups == c->groups, "groups"},
-        {m->dropout == c->dropout, "dropout"},
-        {m->batch == c->batch, "batch"},
-        {m->conv == c->conv, "conv"},
-        {cfg->lr == c->lr, "lr"},
-        {cfg->sgd.momentum == c->sgd.momentum, "momentum"},
-        {cfg->sgd.weight_decay == c->sgd.weight_decay, "wd"},
-        {cfg->sgd.nesterov == c->sgd.nesterov, "nesterov"},
-        {cfg->schedule == c->schedule, "schedule"},
-        {cfg->label_smoothing == c->label_smoothing, "smoothing"},
-        {cfg->augment.crop_pad == c->augment.crop_pad, "crop"},
-        {cfg->augment.flip == c->augment.flip, "flip"},
-        {cfg->augment.cutout == c->augment.cutout, "cutout"},
-        {cfg->tta == c->tta, "tta"},
-        {cfg->seed == c->seed, "seed"},
-        {cfg->limit_train == c->limit_train, "limit-train"},
-        {cfg->limit_test == c->limit_test, "limit-test"},
-        {!cfg->force, "force"},
-    };
-    for (size_t i = 0; i < sizeof checks / sizeof checks[0]; i++)
-        if (!checks[i].same)
-            return differs(checks[i].option, cfg->out_dir, c, err);
-    if (cfg->epochs <= c->epochs_done)
+    const char *option = runopts_differing(&cfg->opts, &c->opts);
+    if (!option && cfg->force)
+        option = "force";
+    if (option)
+        return differs(option, cfg->out_dir, c, err);
+    if (cfg->opts.epochs <= c->epochs_done)
         return error_set(err, STATUS_USAGE, "the run in %s has finished %d epochs: pass "
                          "--epochs N with N > %d to train it further", cfg->out_dir,
                          c->epochs_done, c->epochs_done);
@@ -622,7 +583,7 @@ static Status restore_run(Run *r, Error *err)
     if (r->train.count != c->train_count)
         return error_set(err, STATUS_USAGE, "%s was trained on %zu images, but %s gives "
                          "%zu (another dataset or --limit-train?)", path,
-                         c->train_count, r->cfg->data_dir, r->train.count);
+                         c->train_count, r->cfg->opts.data_dir, r->train.count);
     Status st = checkpoint_restore(c, r->ck_bytes, r->ck_len, &r->model, path, err);
     if (st != STATUS_OK)
         return st;
@@ -649,47 +610,48 @@ static Status restore_run(Run *r, Error *err)
 static Status start_outputs(Run *r, Error *err)
 {
     const TrainConfig *cfg = r->cfg;
-    size_t batch = (size_t)cfg->model.batch;
+    size_t batch = (size_t)cfg->opts.model.batch;
     progress_init(&r->progress, cfg->quiet ? NULL : stderr, platform_isatty(stderr),
-                  cfg->epochs, (long)((r->train.count + batch - 1) / batch),
+                  cfg->opts.epochs, (long)((r->train.count + batch - 1) / batch),
                   platform_seconds());
     Status st = runfiles_start(&r->files, cfg, &r->model, pool_threads(r->pool),
                                r->train.count, r->test.count, err);
     if (st == STATUS_OK && !cfg->quiet)
         printf("activation memory %.1f MiB at batch %d; layer table in %s/summary.txt\n",
                (double)model_activation_floats(&r->model) * sizeof(float) / 1048576.0,
-               cfg->model.batch, cfg->out_dir);
+               cfg->opts.model.batch, cfg->out_dir);
     return st;
 }
 
 static Status setup(Run *r, Error *err)
 {
     const TrainConfig *cfg = r->cfg;
-    if (cfg->epochs < 1)
+    if (cfg->opts.epochs < 1)
         return error_set(err, STATUS_USAGE, "--epochs %d must be at least 1",
-                         cfg->epochs);
+                         cfg->opts.epochs);
     Status st = cfg->resume ? load_checkpoint(r, err) : STATUS_OK;
     if (st == STATUS_OK)
-        st = model_build(&r->model, &cfg->model, err);
+        st = model_build(&r->model, &cfg->opts.model, err);
     if (st == STATUS_OK)
         st = load_data(r, err);
     if (st == STATUS_OK)
         st = allocate_run(r, err);
     if (st != STATUS_OK)
         return st;
-    model_init(&r->model, cfg->seed);
-    rng_seed(&r->shuffle, cfg->seed, RNG_STREAM_SHUFFLE);
-    rng_seed(&r->augment, cfg->seed, RNG_STREAM_AUGMENT);
+    model_init(&r->model, cfg->opts.seed);
+    rng_seed(&r->shuffle, cfg->opts.seed, RNG_STREAM_SHUFFLE);
+    rng_seed(&r->augment, cfg->opts.seed, RNG_STREAM_AUGMENT);
     r->first_epoch = 1;
     if (cfg->resume && (st = restore_run(r, err)) != STATUS_OK)
         return st;
-    long per_epoch = (long)((r->train.count + (size_t)cfg->model.batch - 1) /
-                            (size_t)cfg->model.batch);
-    r->total_steps = per_epoch * cfg->epochs;
+    long per_epoch = (long)((r->train.count + (size_t)cfg->opts.model.batch - 1) /
+                            (size_t)cfg->opts.model.batch);
+    r->total_steps = per_epoch * cfg->opts.epochs;
     if (!cfg->quiet) {
         printf("model %s, norm %s, %zu parameters, %.2f M multiply-adds per image; "
                "%zu training and %zu test images; %d thread%s\n",
-               cfg->model.name, model_norm_names[cfg->model.norm], r->model.nparams,
+               cfg->opts.model.name, model_norm_names[cfg->opts.model.norm],
+               r->model.nparams,
                model_macs(&r->model) / 1e6, r->train.count, r->test.count,
                pool_threads(r->pool), pool_threads(r->pool) == 1 ? "" : "s");
         fflush(stdout);
@@ -705,12 +667,13 @@ Status train_run(const TrainConfig *cfg, Pool *pool, Error *err)
     r.cfg = cfg;
     r.pool = pool;
     Status st = setup(&r, err);
-    for (int epoch = r.first_epoch; epoch <= cfg->epochs && st == STATUS_OK; epoch++) {
+    int epochs = cfg->opts.epochs;
+    for (int epoch = r.first_epoch; epoch <= epochs && st == STATUS_OK; epoch++) {
         double t0 = platform_seconds();
         Tally tr = r.resumed;
         /* Flip averaging costs a second test pass: every epoch with --tta, else
          * only after the last epoch, where it gives the run's headline figure. */
-        Tally te = {.flipped = cfg->tta || epoch == cfg->epochs};
+        Tally te = {.flipped = cfg->opts.tta || epoch == epochs};
         r.resumed = (Tally){0};
         r.epoch = epoch;
         st = train_epoch(&r, &tr, err);
@@ -758,26 +721,9 @@ Status train_resume_config(const char *dir, TrainConfig *cfg, Error *err)
     if (st != STATUS_OK)
         return st;
     train_defaults(cfg);
-    const char *name;
-    for (size_t i = 0; (name = model_name(i, NULL)) != NULL; i++)
-        if (strcmp(name, c.model) == 0)
-            cfg->model.name = name;   /* decoding checked that it is known */
-    cfg->model.norm = c.norm;
-    cfg->model.groups = c.groups;
-    cfg->model.dropout = c.dropout;
-    cfg->model.batch = c.batch;
-    cfg->model.conv = c.conv;
-    cfg->epochs = c.epochs;
-    cfg->lr = c.lr;
-    cfg->sgd = c.sgd;
-    cfg->schedule = c.schedule;
-    cfg->label_smoothing = c.label_smoothing;
-    cfg->augment = c.augment;
-    cfg->tta = c.tta;
-    cfg->seed = c.seed;
-    cfg->limit_train = (size_t)c.limit_train;
-    cfg->limit_test = (size_t)c.limit_test;
-    snprintf(cfg->data_dir, sizeof cfg->data_dir, "%s", c.data_dir);
+    int threads = cfg->opts.model.threads;
+    cfg->opts = c.opts;
+    cfg->opts.model.threads = threads;   /* not stored: not part of the run */
     snprintf(cfg->out_dir, sizeof cfg->out_dir, "%s", dir);
     cfg->resume = true;
     checkpoint_free(&c);

@@ -14,7 +14,7 @@ static const TestCase *const suites[] = {
     report_tests, layer_tests, model_tests, train_tests, cli_tests,
     plot_tests, font_tests, confusion_tests, compare_tests, summary_tests,
     progress_tests,
-    checkpoint_tests,
+    checkpoint_tests, runopts_tests,
     bench_tests,
 #endif
 };

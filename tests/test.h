@@ -130,6 +130,7 @@ extern const TestCase compare_tests[];
 extern const TestCase summary_tests[];
 extern const TestCase progress_tests[];
 extern const TestCase checkpoint_tests[];
+extern const TestCase runopts_tests[];
 extern const TestCase bench_tests[];
 
 #endif

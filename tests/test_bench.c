@@ -19,8 +19,8 @@ static int test_bench_cli(void)
                  "1", "--batch", "16", "--quick"};
     CHECK(cli_parse(&cmd, ARGC(a), a, NULL, &err) == STATUS_OK);
     CHECK(cmd.action == CLI_BENCH && cmd.bench_quick && cmd.threads == 1);
-    CHECK(strcmp(cmd.train.model.name, "s8") == 0 && cmd.train.model.norm == NORM_GN);
-    CHECK(cmd.train.model.batch == 16);
+    const ModelConfig *m = &cmd.train.opts.model;
+    CHECK(strcmp(m->name, "s8") == 0 && m->norm == NORM_GN && m->batch == 16);
     char *b[] = {"cifar-train", "bench"};
     CHECK(cli_parse(&cmd, ARGC(b), b, NULL, &err) == STATUS_OK);
     CHECK(cmd.action == CLI_BENCH && !cmd.bench_quick);

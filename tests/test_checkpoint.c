@@ -37,16 +37,16 @@ static void config(TrainConfig *cfg, const char *name)
 {
     const char *data = synthetic_dir();
     train_defaults(cfg);
-    cfg->model.name = "tiny";
-    cfg->model.batch = SYN_BATCH;
-    cfg->epochs = 4;
-    cfg->lr = 0.05;
-    cfg->schedule = SCHEDULE_ONECYCLE;
-    cfg->tta = true;
-    cfg->augment.cutout = 8;
-    cfg->limit_train = SYN_TRAIN;
+    cfg->opts.model.name = "tiny";
+    cfg->opts.model.batch = SYN_BATCH;
+    cfg->opts.epochs = 4;
+    cfg->opts.lr = 0.05;
+    cfg->opts.schedule = SCHEDULE_ONECYCLE;
+    cfg->opts.tta = true;
+    cfg->opts.augment.cutout = 8;
+    cfg->opts.limit_train = SYN_TRAIN;
     cfg->quiet = true;
-    snprintf(cfg->data_dir, sizeof cfg->data_dir, "%s", data ? data : "");
+    snprintf(cfg->opts.data_dir, sizeof cfg->opts.data_dir, "%s", data ? data : "");
     snprintf(cfg->out_dir, sizeof cfg->out_dir, "%s/%s", data ? data : "", name);
 }
 
@@ -62,7 +62,7 @@ static Status run_with(TrainConfig *cfg, int threads, Error *err)
 {
     Pool *pool = NULL;
     Status st = pool_create(&pool, threads, err);
-    cfg->model.threads = threads;
+    cfg->opts.model.threads = threads;
     if (st == STATUS_OK)
         st = train_run(cfg, pool, err);
     pool_destroy(pool);
@@ -148,11 +148,11 @@ static int make_sample(Sample *s, NormKind norm)
     for (size_t i = 0; i < s->m.nstats; i++)
         s->m.stats.base[i] = 1.0f + (float)i;
     Checkpoint *c = &s->c;
-    snprintf(c->model, sizeof c->model, "tiny");
-    c->norm = norm, c->groups = 4, c->dropout = -1.0f, c->batch = 2;
-    c->conv = CONV_BLOCKED, c->epochs = 3, c->lr = 0.125, c->sgd.momentum = 0.9f;
-    c->schedule = SCHEDULE_STEP, c->augment = (CifarAugment){4, true, 0}, c->seed = 42;
-    snprintf(c->data_dir, sizeof c->data_dir, "some/data");
+    RunOptions *o = &c->opts;
+    o->model = mc;
+    o->epochs = 3, o->lr = 0.125, o->sgd.momentum = 0.9f, o->schedule = SCHEDULE_STEP;
+    o->augment = (CifarAugment){4, true, 0}, o->seed = 42;
+    snprintf(o->data_dir, sizeof o->data_dir, "some/data");
     c->epochs_done = 1, c->in_epoch = true, c->next = 2, c->step = 4;
     c->tally_loss = 4.5, c->tally_correct = 1, c->tally_count = 2;
     rng_seed(&c->shuffle, 42, RNG_STREAM_SHUFFLE);
@@ -183,9 +183,11 @@ static int test_checkpoint_round_trip(void)
     Checkpoint d;
     Error err;
     CHECK(checkpoint_decode(&d, s.bytes, s.len, "ck", &err) == STATUS_OK);
-    CHECK(strcmp(d.model, "tiny") == 0 && d.norm == NORM_BN && d.lr == 0.125);
-    CHECK(d.schedule == SCHEDULE_STEP && d.augment.flip && d.seed == 42);
-    CHECK(strcmp(d.data_dir, "some/data") == 0 && d.epochs_done == 1 && d.in_epoch);
+    CHECK(strcmp(d.opts.model.name, "tiny") == 0 && d.opts.model.norm == NORM_BN);
+    CHECK(d.opts.lr == 0.125 && d.opts.model.threads == 0);   /* threads: not stored */
+    CHECK(d.opts.schedule == SCHEDULE_STEP && d.opts.augment.flip && d.opts.seed == 42);
+    CHECK(strcmp(d.opts.data_dir, "some/data") == 0);
+    CHECK(d.epochs_done == 1 && d.in_epoch);
     CHECK(d.next == 2 && d.step == 4 && d.tally_loss == 4.5 && d.tally_count == 2);
     CHECK(d.shuffle.state == s.c.shuffle.state && d.augment_rng.inc == s.c.augment_rng.inc);
     CHECK(d.train_count == 5 && memcmp(d.order, s.order, sizeof s.order) == 0);
@@ -275,7 +277,7 @@ static int test_checkpoint_refuses_bad_bytes(void)
     CHECK(checkpoint_encode(b, s.len, &bad, &s.m) == s.len);
     CHECK(expect_refused(b, s.len, "step count") == 0);
     bad = s.c;
-    bad.lr = -1.0;
+    bad.opts.lr = -1.0;
     CHECK(checkpoint_encode(b, s.len, &bad, &s.m) == s.len);
     CHECK(expect_refused(b, s.len, "out of range") == 0);
     free(b);
@@ -339,19 +341,19 @@ static int test_checkpoint_resume_extends(void)
 {
     TrainConfig whole, part, resumed;
     config(&whole, "extend-whole");
-    whole.schedule = SCHEDULE_CONSTANT;
+    whole.opts.schedule = SCHEDULE_CONSTANT;
     CHECK(run_ok(&whole, 1) == 0);
     config(&part, "extend");
-    part.schedule = SCHEDULE_CONSTANT;
-    part.epochs = 2;
+    part.opts.schedule = SCHEDULE_CONSTANT;
+    part.opts.epochs = 2;
     CHECK(run_ok(&part, 1) == 0);
     Error err;
     CHECK(train_resume_config(part.out_dir, &resumed, &err) == STATUS_OK);
-    CHECK(resumed.epochs == 2);
+    CHECK(resumed.opts.epochs == 2);
     resumed.quiet = true;
     /* Finished: resuming without more epochs is refused. */
     CHECK(run_with(&resumed, 1, &err) == STATUS_USAGE && strstr(err.msg, "finished"));
-    resumed.epochs = 4;
+    resumed.opts.epochs = 4;
     CHECK(run_ok(&resumed, 1) == 0);
     return same_runs(whole.out_dir, part.out_dir);
 }
@@ -361,7 +363,7 @@ static int test_checkpoint_resume_refusals(void)
 {
     TrainConfig cfg, again;
     config(&cfg, "refuse");
-    cfg.epochs = 1;
+    cfg.opts.epochs = 1;
     CHECK(run_ok(&cfg, 1) == 0);
     char log[TRAIN_PATH_MAX + 16], ck[TRAIN_PATH_MAX + 32];
     snprintf(log, sizeof log, "%s/log.csv", cfg.out_dir);
@@ -371,14 +373,14 @@ static int test_checkpoint_resume_refusals(void)
     CHECK(log0 && ck0);
     Error err;
     CHECK(train_resume_config(cfg.out_dir, &again, &err) == STATUS_OK);
-    again.epochs = 3;
-    again.model.norm = NORM_GN;   /* as --norm gn on the command line */
+    again.opts.epochs = 3;
+    again.opts.model.norm = NORM_GN;   /* as --norm gn on the command line */
     CHECK(run_with(&again, 1, &err) == STATUS_USAGE && strstr(err.msg, "--norm"));
-    again.model.norm = NORM_BN;
-    again.lr = 0.5;
+    again.opts.model.norm = NORM_BN;
+    again.opts.lr = 0.5;
     CHECK(run_with(&again, 1, &err) == STATUS_USAGE && strstr(err.msg, "--lr"));
-    again.lr = cfg.lr;
-    again.limit_train = SYN_TRAIN / 2;
+    again.opts.lr = cfg.opts.lr;
+    again.opts.limit_train = SYN_TRAIN / 2;
     CHECK(run_with(&again, 1, &err) == STATUS_USAGE && strstr(err.msg, "limit-train"));
     /* Truncated and corrupt checkpoints. */
     CHECK(report_write_atomic(ck, ck0, ck_len / 2, &err) == STATUS_OK);
@@ -390,7 +392,7 @@ static int test_checkpoint_resume_refusals(void)
     bad[ck_len / 2] ^= 1;
     CHECK(report_write_atomic(ck, bad, ck_len, &err) == STATUS_OK);
     free(bad);
-    again.limit_train = cfg.limit_train;
+    again.opts.limit_train = cfg.opts.limit_train;
     CHECK(run_with(&again, 1, &err) == STATUS_DATA && strstr(err.msg, "corrupt"));
     size_t len;
     unsigned char *log1 = read_all(log, &len);
@@ -411,8 +413,8 @@ static int test_checkpoint_divergence_keeps_last(void)
 {
     TrainConfig cfg, again;
     config(&cfg, "diverge");
-    cfg.epochs = 1;
-    cfg.schedule = SCHEDULE_CONSTANT;
+    cfg.opts.epochs = 1;
+    cfg.opts.schedule = SCHEDULE_CONSTANT;
     CHECK(run_ok(&cfg, 1) == 0);
     char ck[TRAIN_PATH_MAX + 32];
     snprintf(ck, sizeof ck, "%s/" CHECKPOINT_FILE, cfg.out_dir);
@@ -422,16 +424,16 @@ static int test_checkpoint_divergence_keeps_last(void)
     Error err;
     CHECK(bytes && checkpoint_decode(&c, bytes, len, ck, &err) == STATUS_OK);
     Model m;
-    ModelConfig mc = cfg.model;
+    ModelConfig mc = cfg.opts.model;
     CHECK(model_build(&m, &mc, &err) == STATUS_OK);
     CHECK(checkpoint_restore(&c, bytes, len, &m, ck, &err) == STATUS_OK);
-    c.lr = 100.0;   /* far past what any net here survives */
+    c.opts.lr = 100.0;   /* far past what any net here survives */
     size_t n = checkpoint_encode(NULL, 0, &c, &m);
     unsigned char *hot = malloc(n);
     CHECK(hot && checkpoint_encode(hot, n, &c, &m) == n);
     CHECK(report_write_atomic(ck, hot, n, &err) == STATUS_OK);
     CHECK(train_resume_config(cfg.out_dir, &again, &err) == STATUS_OK);
-    again.epochs = 4;
+    again.opts.epochs = 4;
     again.quiet = true;
     Status st = run_with(&again, 1, &err);
     if (st != STATUS_DIVERGED)

@@ -19,12 +19,13 @@ static int test_cli_forms_and_defaults(void)
                  "--nesterov", "--seed=99", "--limit-train", "500", "--no-flip"};
     CHECK(parse(ARGC(a), a, &cmd, &err) == STATUS_OK);
     CHECK(cmd.action == CLI_TRAIN);
-    CHECK(cmd.train.model.norm == NORM_GN && cmd.train.epochs == 7);
-    CHECK(cmd.train.lr == 0.1 && cmd.train.sgd.nesterov && cmd.train.seed == 99);
-    CHECK(cmd.train.limit_train == 500 && !cmd.train.augment.flip);
+    const RunOptions *o = &cmd.train.opts;
+    CHECK(o->model.norm == NORM_GN && o->epochs == 7);
+    CHECK(o->lr == 0.1 && o->sgd.nesterov && o->seed == 99);
+    CHECK(o->limit_train == 500 && !o->augment.flip);
     CHECK(strcmp(cmd.train.out_dir, "runs/gn") == 0);
-    CHECK(strcmp(cmd.train.data_dir, "data/cifar-10-batches-bin") == 0);
-    CHECK(cmd.train.model.batch == 128 && cmd.train.model.groups == 4);
+    CHECK(strcmp(o->data_dir, "data/cifar-10-batches-bin") == 0);
+    CHECK(o->model.batch == 128 && o->model.groups == 4);
     return 0;
 }
 
@@ -34,12 +35,12 @@ static int test_cli_env_and_repeats(void)
     Error err;
     char *a[] = {"cifar-train", "train", "--epochs", "3", "--epochs", "5", "--out", "x"};
     CHECK(cli_parse(&cmd, ARGC(a), a, "/some/where", &err) == STATUS_OK);
-    CHECK(cmd.train.epochs == 5);
-    CHECK(strcmp(cmd.train.data_dir, "/some/where") == 0);
+    CHECK(cmd.train.opts.epochs == 5);
+    CHECK(strcmp(cmd.train.opts.data_dir, "/some/where") == 0);
     CHECK(strcmp(cmd.train.out_dir, "x") == 0);
     char *b[] = {"cifar-train", "--data", "mine"};
     CHECK(cli_parse(&cmd, ARGC(b), b, "/some/where", &err) == STATUS_OK);
-    CHECK(strcmp(cmd.train.data_dir, "mine") == 0);
+    CHECK(strcmp(cmd.train.opts.data_dir, "mine") == 0);
     char *c[] = {"cifar-train", "--help"};
     CHECK(parse(ARGC(c), c, &cmd, &err) == STATUS_OK && cmd.action == CLI_HELP);
     return 0;

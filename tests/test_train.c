@@ -23,15 +23,15 @@ static const char *synthetic_dir(void)
 static void config(TrainConfig *cfg, const char *data, const char *out)
 {
     train_defaults(cfg);
-    cfg->model.name = "tiny";
-    cfg->model.batch = 32;
-    cfg->epochs = 6;
-    cfg->lr = 0.05;
-    cfg->schedule = SCHEDULE_ONECYCLE;
-    cfg->tta = true;
-    cfg->limit_train = SYN_TRAIN;
+    cfg->opts.model.name = "tiny";
+    cfg->opts.model.batch = 32;
+    cfg->opts.epochs = 6;
+    cfg->opts.lr = 0.05;
+    cfg->opts.schedule = SCHEDULE_ONECYCLE;
+    cfg->opts.tta = true;
+    cfg->opts.limit_train = SYN_TRAIN;
     cfg->quiet = true;
-    snprintf(cfg->data_dir, sizeof cfg->data_dir, "%s", data);
+    snprintf(cfg->opts.data_dir, sizeof cfg->opts.data_dir, "%s", data);
     snprintf(cfg->out_dir, sizeof cfg->out_dir, "%s", out);
 }
 
@@ -52,7 +52,7 @@ static int run(TrainConfig *cfg, int threads)
     Pool *pool;
     Error err;
     CHECK(pool_create(&pool, threads, &err) == STATUS_OK);
-    cfg->model.threads = threads;
+    cfg->opts.model.threads = threads;
     Status st = train_run(cfg, pool, &err);
     pool_destroy(pool);
     if (st != STATUS_OK)
@@ -86,7 +86,7 @@ static int test_train_learns(void)
         CHECK(epoch == rows);
     }
     fclose(f);
-    CHECK(rows == cfg.epochs);
+    CHECK(rows == cfg.opts.epochs);
     CHECK(loss < 0.5 * first_loss);
     CHECK(acc >= SYN_MIN_ACC && flip_acc >= SYN_MIN_ACC);
     snprintf(path, sizeof path, "%s/misclassified/index.csv", out);
@@ -106,7 +106,7 @@ static int test_train_reproducible(void)
     for (int i = 0; i < 3; i++) {
         snprintf(out[i], sizeof out[i], "%s/repro%d", data, i);
         config(&cfg, data, out[i]);
-        cfg.epochs = 2;
+        cfg.opts.epochs = 2;
         CHECK(run(&cfg, i == 2 ? 2 : 1) == 0);
     }
     char *a = test_log_without_seconds(out[0]), *b = test_log_without_seconds(out[1]),
@@ -128,7 +128,7 @@ static int test_train_keeps_existing_log(void)
     snprintf(out, sizeof out, "%s/keep", data);
     TrainConfig cfg;
     config(&cfg, data, out);
-    cfg.epochs = 1;
+    cfg.opts.epochs = 1;
     CHECK(run(&cfg, 1) == 0);
     Error err;
     CHECK(train_run(&cfg, NULL, &err) == STATUS_USAGE);
@@ -149,7 +149,7 @@ static int test_train_rejects_big_batch(void)
     snprintf(out, sizeof out, "%s/bigbatch", data);
     TrainConfig cfg;
     config(&cfg, data, out);
-    cfg.model.batch = SYN_TRAIN + 1;
+    cfg.opts.model.batch = SYN_TRAIN + 1;
     Error err;
     CHECK(train_run(&cfg, NULL, &err) == STATUS_USAGE);
     CHECK(strstr(err.msg, "--batch") != NULL);

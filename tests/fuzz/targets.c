@@ -68,15 +68,10 @@ int fuzz_checkpoint_decode(const unsigned char *data, size_t len)
     Checkpoint c;
     Error err;
     if (checkpoint_decode(&c, b, len, "fuzz", &err) == STATUS_OK) {
-        ModelConfig mc = {.name = NULL, .norm = c.norm, .groups = c.groups,
-                          .dropout = c.dropout, .batch = 1, .threads = 1,
-                          .conv = c.conv};
-        const char *name;
-        for (size_t i = 0; (name = model_name(i, NULL)) != NULL; i++)
-            if (strcmp(name, c.model) == 0)
-                mc.name = name;
+        ModelConfig mc = c.opts.model;
+        mc.batch = 1, mc.threads = 1;
         Model m;
-        if (mc.name && model_build(&m, &mc, &err) == STATUS_OK) {
+        if (model_build(&m, &mc, &err) == STATUS_OK) {
             (void)checkpoint_restore(&c, b, len, &m, "fuzz", &err);
             model_free(&m);
         }
