@@ -1,8 +1,9 @@
-/* interrupt.h - SIGINT and SIGTERM as a flag (C11 <signal.h>). The handler only
- * records the signal and restores the default action, so a second one ends the
- * process at once; training polls interrupt_requested between steps, saves its state
- * and returns STATUS_INTERRUPTED; main then re-raises the signal so the shell sees
- * 130 or 143 and a loop over runs stops too. Exported prefix: interrupt_. */
+/* interrupt.h - SIGINT and SIGTERM as a flag (C11 <signal.h>, a lock-free
+ * <stdatomic.h> int, so any thread may take the signal). The handler only records
+ * the signal and restores the default action, so a second one ends the process at
+ * once; training polls interrupt_requested between steps, saves its state and
+ * returns STATUS_INTERRUPTED; main then re-raises the signal so the shell sees 130
+ * or 143 and a loop over runs stops too. Exported prefix: interrupt_. */
 #ifndef CIFAR_INTERRUPT_H
 #define CIFAR_INTERRUPT_H
 
