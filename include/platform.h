@@ -23,5 +23,11 @@ size_t platform_peak_rss(void);
 int platform_cpu_count(void);
 /* Wall-clock seconds from an arbitrary origin (C11 timespec_get). */
 double platform_seconds(void);
+/* Call handler on the next sig only: the default action is back before the handler
+ * runs, so a second sig acts as if never caught. With POSIX sigaction, calls the
+ * signal interrupts are restarted, not failed with EINTR, and any thread may take
+ * it; elsewhere C11 signal(), whose handler must then reset the action itself
+ * (returns false). */
+bool platform_catch_once(int sig, void (*handler)(int));
 
 #endif

@@ -2,29 +2,40 @@
  * lock-free atomic int: C11 lets a handler store to one (7.14.1.1), and unlike a
  * volatile sig_atomic_t it is also safe to read from another thread, which matters
  * because any thread of the worker pool may be the one that takes the signal.
- * Besides that store the handler only calls signal() for its own signal. No printing
- * here: stdio is not async-signal-safe; training says so at its next step. */
+ * platform_catch_once installs the handler for one delivery; only where it cannot
+ * (no sigaction) does the handler reset the action itself, with signal(). No
+ * printing here: stdio is not async-signal-safe; training says so at its next step. */
 #include <signal.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include "interrupt.h"
+#include "platform.h"
 
 /* Only a lock-free atomic may be touched by a handler: one behind a lock could be
  * held by the very thread the signal interrupted. */
 _Static_assert(ATOMIC_INT_LOCK_FREE == 2, "the signal flag must be lock-free");
 
 static atomic_int caught;
+/* Whether the handler must restore the default action itself; set before the
+ * handlers are installed. */
+static atomic_int reset_in_handler;
 
 static void on_signal(int sig)
 {
-    signal(sig, SIG_DFL);   /* a second signal ends the process at once */
+    if (atomic_load(&reset_in_handler))
+        signal(sig, SIG_DFL);   /* a second signal ends the process at once */
     atomic_store(&caught, sig);
 }
 
 void interrupt_install(void)
 {
-    signal(SIGINT, on_signal);
-    signal(SIGTERM, on_signal);
+    atomic_store(&reset_in_handler, 0);
+    if (!platform_catch_once(SIGINT, on_signal) ||
+        !platform_catch_once(SIGTERM, on_signal)) {
+        atomic_store(&reset_in_handler, 1);
+        signal(SIGINT, on_signal);
+        signal(SIGTERM, on_signal);
+    }
 }
 
 bool interrupt_requested(void)

@@ -1,9 +1,10 @@
-/* platform.c - the POSIX calls C11 lacks (mkdir, stat, fsync, isatty, getrusage),
- * each with a fallback where the platform has none. */
+/* platform.c - the POSIX calls C11 lacks (mkdir, stat, fsync, isatty, getrusage,
+ * sigaction), each with a fallback where the platform has none. */
 #if defined(__unix__) || defined(__APPLE__)
 #define _POSIX_C_SOURCE 200809L
 #define HAVE_POSIX 1
 #include <errno.h>
+#include <signal.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -103,6 +104,23 @@ double platform_seconds(void)
     if (timespec_get(&ts, TIME_UTC) != TIME_UTC)
         return 0.0;
     return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+bool platform_catch_once(int sig, void (*handler)(int))
+{
+#ifdef HAVE_POSIX
+    /* C11's signal() is undefined in a program with threads, and glibc's, in strict
+     * C mode, neither restarts the calls it interrupts nor resets atomically. */
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = handler;
+    sigemptyset(&sa.sa_mask);
+    sa.sa_flags = SA_RESETHAND | SA_RESTART;
+    return sigaction(sig, &sa, NULL) == 0;
+#else
+    signal(sig, handler);
+    return false;
+#endif
 }
 
 int platform_cpu_count(void)

@@ -163,9 +163,9 @@ check "no temp file left" test ! -e "$i/checkpoint.bin.tmp"
 # reader as checkpoint.bin.tmp stands in for a disk that hangs: every checkpoint
 # write blocks in open(), so the run cannot end by itself. The first SIGINT is sent
 # while the run is stopped (SIGSTOP) outside that open(), so its handler runs as soon
-# as the run continues (caught inside the open, it would make the open fail with
-# EINTR: glibc's signal() in strict C11 mode sets no SA_RESTART). After that only
-# the default action that the handler restored can end the run: exit 130, nothing on
+# as the run continues (caught inside the open, it would restart the open: the
+# handler is installed with SA_RESTART). After that only the default action, back
+# since the first signal (SA_RESETHAND), can end the run: exit 130, nothing on
 # stderr. SIGINT then goes every half second until the run ends (two sent together
 # may arrive as one); after 30 s, SIGKILL (exit 137).
 stopped() { ps -o stat= -p "$pid" | grep -q '^T'; }
