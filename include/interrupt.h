@@ -1,8 +1,8 @@
 /* interrupt.h - SIGINT and SIGTERM as a flag (a lock-free <stdatomic.h> int, so any
  * thread may take the signal). The handler is installed for one delivery
  * (platform_catch_once: POSIX sigaction, or C11 signal() where there is none) and
- * only records the signal, so a second one ends the process at once, and a write
- * the first one interrupts is restarted rather than failed. Training polls
+ * only records the signal, so a second one of either kind ends the process at once,
+ * and a write the first one interrupts is restarted rather than failed. Training polls
  * interrupt_requested between steps, saves its state and returns
  * STATUS_INTERRUPTED; main then re-raises the signal so the shell sees 130 or 143 and
  * a loop over runs stops too. Exported prefix: interrupt_. */

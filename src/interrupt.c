@@ -20,11 +20,15 @@ static atomic_int caught;
  * handlers are installed. */
 static atomic_int reset_in_handler;
 
+/* The first signal is recorded. A second one ends the process at once: the same
+ * signal through its default action, back since the first; the other kind (Ctrl-C,
+ * then a kill) here, by raising it again under its default action. */
 static void on_signal(int sig)
 {
     if (atomic_load(&reset_in_handler))
-        signal(sig, SIG_DFL);   /* a second signal ends the process at once */
-    atomic_store(&caught, sig);
+        signal(sig, SIG_DFL);
+    if (atomic_exchange(&caught, sig) != 0)
+        raise(sig);
 }
 
 void interrupt_install(void)

@@ -159,15 +159,17 @@ rc=$?
 check "SIGTERM exits 143 (got $rc)" test "$rc" -eq 143
 check "no temp file left" test ! -e "$i/checkpoint.bin.tmp"
 
-# A second SIGINT ends the run at once, even in the middle of saving. A FIFO with no
-# reader as checkpoint.bin.tmp stands in for a disk that hangs: every checkpoint
-# write blocks in open(), so the run cannot end by itself. The first SIGINT is sent
-# while the run is stopped (SIGSTOP) outside that open(), so its handler runs as soon
-# as the run continues (caught inside the open, it would restart the open: the
-# handler is installed with SA_RESTART). After that only the default action, back
-# since the first signal (SA_RESETHAND), can end the run: exit 130, nothing on
-# stderr. SIGINT then goes every half second until the run ends (two sent together
-# may arrive as one); after 30 s, SIGKILL (exit 137).
+# A second SIGINT, or a SIGTERM after the SIGINT, ends the run at once, even in the
+# middle of saving. A FIFO with no reader as checkpoint.bin.tmp stands in for a disk
+# that hangs: every checkpoint write blocks in open(), so the run cannot end by
+# itself. The first SIGINT is sent while the run is stopped (SIGSTOP) outside that
+# open(), so its handler runs as soon as the run continues (caught inside the open,
+# it would restart the open: the handler is installed with SA_RESTART). After that
+# only the second signal can end the run, by its default action (SIGINT's is back
+# since the first, SA_RESETHAND; a SIGTERM's handler raises it again under it): exit
+# 130 or 143, nothing on stderr. A second SIGINT then goes every half second until
+# the run ends (two sent together may arrive as one), or a SIGTERM goes once, a second
+# after the run continued; after 30 s, SIGKILL (exit 137).
 stopped() { ps -o stat= -p "$pid" | grep -q '^T'; }
 # targets_kept DIR: beside each temp file in DIR, the file it was to replace. (The
 # second signal may cut short any atomic write, curves.svg's say, not only the
@@ -182,8 +184,8 @@ whole_rows() {
     [ "$(wc -l <"$1")" -ge 2 ] && [ "$(wc -l <"$1")" -eq "$(grep -c '' "$1")" ] &&
         awk -F, 'NR == 1 { n = NF } NF != n { bad = 1 } END { exit bad }' "$1"
 }
-second_sigint() {
-    i2=$tmp/int2
+second_signal() {   # SIGNAL EXIT
+    i2=$tmp/int2-$1
     "$bin" $run --data "$good" --out "$i2" --epochs 100000 --schedule constant \
         2>"$tmp/err" &
     pid=$!
@@ -209,32 +211,35 @@ second_sigint() {
     kill -CONT "$pid" 2>/dev/null
     (
         n=0
-        while kill -INT "$pid" 2>/dev/null; do
+        [ "$1" = INT ] || { sleep 1; kill -"$1" "$pid" 2>/dev/null; }
+        while kill -0 "$pid" 2>/dev/null; do
             n=$((n + 1))
             if [ "$n" -gt 60 ]; then kill -KILL "$pid"; break; fi
+            [ "$1" != INT ] || kill -INT "$pid" 2>/dev/null
             sleep 0.5
         done
     ) &
     pinger=$!
-    wait "$pid"
+    wait "$pid" 2>/dev/null   # no "Terminated" from the shell
     rc=$?
     wait "$pinger"
-    check "a second SIGINT exits 130 (got $rc)" test "$rc" -eq 130
-    check "a second SIGINT ends the run silently ($(cat "$tmp/err"))" \
+    check "SIGINT then SIG$1 exits $2 (got $rc)" test "$rc" -eq "$2"
+    check "SIGINT then SIG$1 ends the run silently ($(cat "$tmp/err"))" \
         test ! -s "$tmp/err"
     check "the blocked temp file was never written" test -p "$i2/checkpoint.bin.tmp"
     check "temp files left sit beside the files they were for" targets_kept "$i2"
     rm -f "$i2/checkpoint.bin.tmp"
-    check "a second SIGINT keeps the checkpoint" \
+    check "SIGINT then SIG$1 keeps the checkpoint" \
         cmp -s "$i2/checkpoint.bin" "$tmp/ck2.bin"
-    check "a second SIGINT keeps the log whole" whole_rows "$i2/log.csv"
+    check "SIGINT then SIG$1 keeps the log whole" whole_rows "$i2/log.csv"
     # The checkpoint decodes (CRC and all): only the changed option is refused.
     expect 2 "--lr differs from the run in $i2" --resume "$i2" --lr 99
 }
 if command -v ps >/dev/null && command -v mkfifo >/dev/null; then
-    second_sigint
+    second_signal INT 130
+    second_signal TERM 143
 else
-    echo "skipped: the second-SIGINT check needs ps and mkfifo"
+    echo "skipped: the second-signal checks need ps and mkfifo"
 fi
 
 # --- divergence ------------------------------------------------------------------
