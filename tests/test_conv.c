@@ -370,13 +370,15 @@ static int check_shape_case(const ConvShape *s, uint64_t seed, Pool *pool2)
 /* Awkward shapes on purpose: channel counts that are not multiples of any tile,
  * odd and unequal sides, outputs of one pixel, pad larger than k - 1 (the input
  * gradient then crops), an even kernel, and 1x1 convs whose planes are whole
- * vectors (32 and 48 pixels: the path without padded copies). */
+ * vectors (32 and 48 pixels: the path without padded copies), with channel counts
+ * that let it write its outputs directly (12 = 8 + 4, 8, 16) and that do not. */
 static const ConvShape awkward_shapes[] = {
     {1, 3, 7, 5, 5, 3, 1},   {3, 5, 9, 11, 10, 3, 2},  {3, 12, 6, 6, 17, 1, 0},
     {1, 17, 5, 7, 12, 5, 2}, {3, 33, 4, 4, 3, 3, 0},   {3, 10, 8, 3, 33, 5, 1},
     {3, 5, 3, 4, 12, 1, 1},  {1, 3, 5, 5, 5, 2, 1},    {3, 32, 6, 5, 32, 3, 1},
     {1, 1, 1, 1, 1, 1, 0},   {3, 4, 2, 3, 6, 3, 3},    {9, 6, 5, 5, 7, 3, 1},
-    {3, 12, 4, 8, 17, 1, 0}, {2, 33, 8, 6, 10, 1, 0},
+    {3, 12, 4, 8, 17, 1, 0}, {2, 33, 8, 6, 10, 1, 0}, {3, 5, 4, 8, 12, 1, 0},
+    {2, 16, 8, 4, 8, 1, 0},
 };
 
 /* Extra shapes drawn from a seeded stream, so every run tests the same ones. */
