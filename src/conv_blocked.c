@@ -571,8 +571,8 @@ static void transpose_dy(float *restrict g, const float *restrict dy, int cout,
 #if CONV_TRANSPOSE16
     for (; q + 16 <= pix; q += 16)
         for (int o = 0; o < cout; o += 16)
-            transpose16(g + q * cout_w + (size_t)o, cout_w, dy + (size_t)o * pix + q, pix,
-                        cout - o < 16 ? cout - o : 16);
+            transpose16(g + q * cout_w + (size_t)o, cout_w, dy + (size_t)o * pix + q,
+                        pix, cout - o < 16 ? cout - o : 16);
 #endif
     transpose_scalar(g, dy, cout, pix, cout_w, q, pix);
 }

@@ -122,8 +122,8 @@ static void conv_backward(Layer *l, float *dx, float *dx2, const float *x,
 {
     (void)dx2;
     ConvShape cs = layer_conv_shape(l, ctx->n);
-    ctx->conv_backward(&cs, dx, ctx->zero_dx, l->dparam, l->dy, x, l->param, ctx->scratch,
-                       ctx->pool);
+    ctx->conv_backward(&cs, dx, ctx->zero_dx, l->dparam, l->dy, x, l->param,
+                       ctx->scratch, ctx->pool);
 }
 
 static double conv_macs(const Layer *l)
