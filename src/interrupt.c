@@ -8,6 +8,7 @@
 #include <signal.h>
 #include <stdatomic.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include "interrupt.h"
 #include "platform.h"
 
@@ -22,13 +23,20 @@ static atomic_int reset_in_handler;
 
 /* The first signal is recorded. A second one ends the process at once: the same
  * signal through its default action, back since the first; the other kind (Ctrl-C,
- * then a kill) here, by raising it again under its default action. */
+ * then a kill) here, by raising it again under its default action (POSIX lets a
+ * handler call raise), or with C11's signal() alone, by _Exit with the status a
+ * shell gives a process a signal ended (C11 allows only that, abort, quick_exit
+ * and signal in a handler). */
 static void on_signal(int sig)
 {
-    if (atomic_load(&reset_in_handler))
+    bool plain_c = atomic_load(&reset_in_handler);
+    if (plain_c)
         signal(sig, SIG_DFL);
-    if (atomic_exchange(&caught, sig) != 0)
-        raise(sig);
+    if (atomic_exchange(&caught, sig) == 0)
+        return;
+    if (plain_c)
+        _Exit(128 + sig);
+    raise(sig);
 }
 
 void interrupt_install(void)
