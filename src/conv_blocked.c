@@ -403,27 +403,12 @@ static void copy_out(float *restrict out, const float *restrict wide, const Plan
         }
 }
 
-typedef struct {
-    const ConvShape *s;
-    Layout l;
-    Plan fwd, bwd;
-    float *y, *dx;
-    bool zero_dx;
-    const float *x, *dy;
-    float *scratch;
-} Job;
-
-static float *worker_area(const Job *j, int worker)
-{
-    return j->scratch + j->l.workers + (size_t)worker * j->l.per_worker;
-}
-
 /* Whether the kernels can read the tensors themselves instead of padded copies: a
  * 1x1 conv without padding whose planes are whole vectors. Its padded samples would
  * be the plain planes (wp = w, nq = h * w), and no tile reads past a plane. The
  * backward reads x and dy so (dx + dw of the 36x36 32->12 conv: +25%); the forward
  * still copies x first, as the tiles reading every plane of x from memory at once
- * were 35% slower than the copy streaming it in order. */
+ * were 40% slower than the copy streaming it in order. */
 static bool unpadded(const ConvShape *s)
 {
     return s->k == 1 && s->pad == 0 && (size_t)s->h * (size_t)s->w % CONV_VL == 0;
@@ -438,6 +423,34 @@ static bool direct(const ConvShape *s, const Plan *p)
     return unpadded(s) && (last == 0 || last == CONV_MR / 2);
 }
 
+/* One call's problem, shared by its chunks; the path choices are made here, once. */
+typedef struct {
+    const ConvShape *s;
+    Layout l;
+    Plan fwd, bwd;
+    bool unpadded;              /* read x and dy without padded copies */
+    bool direct_y, direct_dx;   /* write y, dx without the wide grid */
+    float *y, *dx;
+    bool zero_dx;
+    const float *x, *dy;
+    float *scratch;
+} Job;
+
+static Job job_make(const ConvShape *s, Pool *pool, float *y, float *dx, bool zero_dx,
+                    const float *x, const float *dy, float *scratch)
+{
+    Job j = {s, layout_make(s, pool_threads(pool)), plan_forward(s), plan_input_grad(s),
+             unpadded(s), false, false, y, dx, zero_dx, x, dy, scratch};
+    j.direct_y = direct(s, &j.fwd);
+    j.direct_dx = direct(s, &j.bwd) && zero_dx;
+    return j;
+}
+
+static float *worker_area(const Job *j, int worker)
+{
+    return j->scratch + j->l.workers + (size_t)worker * j->l.per_worker;
+}
+
 static void forward_chunk(void *ctx, size_t chunk, int worker)
 {
     const Job *j = ctx;
@@ -449,7 +462,7 @@ static void forward_chunk(void *ctx, size_t chunk, int worker)
     for (size_t n = chunk * CONV_CHUNK_SAMPLES;
          n < (chunk + 1) * CONV_CHUNK_SAMPLES && n < (size_t)j->s->n; n++) {
         pad_sample(xp, j->x + n * in, p);
-        if (direct(j->s, p)) {
+        if (j->direct_y) {
             gemm_sample(p, j->scratch + j->l.pack_fwd, xp, j->y + n * out);
             continue;
         }
@@ -471,8 +484,7 @@ void conv2d_forward_blocked(const ConvShape *s, float *y, const float *x,
                             const float *w, float *scratch, Pool *pool)
 {
     check_shape(s, scratch);
-    Job j = {s, layout_make(s, pool_threads(pool)), plan_forward(s), plan_input_grad(s),
-             y, NULL, false, x, NULL, scratch};
+    Job j = job_make(s, pool, y, NULL, false, x, NULL, scratch);
     pack_weights(scratch + j.l.pack_fwd, w, s, 0);
     pool_run(pool, chunk_count(s), forward_chunk, &j);
 }
@@ -685,7 +697,7 @@ static void backward_chunk(void *ctx, size_t chunk, int worker)
          * transpose stalled on every channel's first lines). dw and dx do not
          * depend on each other, so the order changes no result. */
         const float *xs = j->x + n * in, *dys = j->dy + n * out;
-        if (!unpadded(j->s)) {
+        if (!j->unpadded) {
             if (j->dx)
                 pad_sample(dyp, dys, &j->bwd);
             pad_sample(xp, xs, &j->fwd);
@@ -696,7 +708,7 @@ static void backward_chunk(void *ctx, size_t chunk, int worker)
             continue;
         /* A sum is never -0 (it starts from +0), so writing it directly is
          * bit for bit adding it into zero. */
-        if (direct(j->s, &j->bwd) && j->zero_dx) {
+        if (j->direct_dx) {
             gemm_sample(&j->bwd, j->scratch + j->l.pack_bwd, dys, j->dx + n * in);
             continue;
         }
@@ -738,8 +750,7 @@ void conv2d_backward_blocked(const ConvShape *s, float *dx, bool zero_dx, float 
                              float *scratch, Pool *pool)
 {
     check_shape(s, scratch);
-    Job j = {s, layout_make(s, pool_threads(pool)), plan_forward(s), plan_input_grad(s),
-             NULL, dx, zero_dx, x, dy, scratch};
+    Job j = job_make(s, pool, NULL, dx, zero_dx, x, dy, scratch);
     if (dx)
         pack_weights(scratch + j.l.pack_bwd, w, s, 1);
     pool_run(pool, chunk_count(s), backward_chunk, &j);
