@@ -107,26 +107,28 @@ static void put_bytes(Writer *w, const void *p, size_t n)
     w->pos += n;
 }
 
-static void put_u64(Writer *w, uint64_t v)
+/* The low n bytes of v, little-endian: the file's byte order on any host. */
+static void put_le(Writer *w, uint64_t v, int n)
 {
     unsigned char b[8];
-    for (int i = 0; i < 8; i++)
+    for (int i = 0; i < n; i++)
         b[i] = (unsigned char)(v >> (8 * i));
-    put_bytes(w, b, 8);
+    put_bytes(w, b, (size_t)n);
+}
+
+static void put_u64(Writer *w, uint64_t v)
+{
+    put_le(w, v, 8);
 }
 
 static void put_u32(Writer *w, uint32_t v)
 {
-    unsigned char b[4];
-    for (int i = 0; i < 4; i++)
-        b[i] = (unsigned char)(v >> (8 * i));
-    put_bytes(w, b, 4);
+    put_le(w, v, 4);
 }
 
 static void put_u8(Writer *w, unsigned v)
 {
-    unsigned char b = (unsigned char)v;
-    put_bytes(w, &b, 1);
+    put_le(w, v, 1);
 }
 
 static void put_f32(Writer *w, float f)
@@ -274,28 +276,29 @@ static const unsigned char *get_bytes(Reader *r, size_t n)
     return p;
 }
 
-static uint64_t get_u64(Reader *r)
+/* n bytes, little-endian (put_le); 0 past the end (short_read says so). */
+static uint64_t get_le(Reader *r, int n)
 {
-    const unsigned char *b = get_bytes(r, 8);
+    const unsigned char *b = get_bytes(r, (size_t)n);
     uint64_t v = 0;
-    for (int i = 0; b && i < 8; i++)
+    for (int i = 0; b && i < n; i++)
         v |= (uint64_t)b[i] << (8 * i);
     return v;
 }
 
+static uint64_t get_u64(Reader *r)
+{
+    return get_le(r, 8);
+}
+
 static uint32_t get_u32(Reader *r)
 {
-    const unsigned char *b = get_bytes(r, 4);
-    uint32_t v = 0;
-    for (int i = 0; b && i < 4; i++)
-        v |= (uint32_t)b[i] << (8 * i);
-    return v;
+    return (uint32_t)get_le(r, 4);
 }
 
 static unsigned get_u8(Reader *r)
 {
-    const unsigned char *b = get_bytes(r, 1);
-    return b ? *b : 0u;
+    return (unsigned)get_le(r, 1);
 }
 
 static float get_f32(Reader *r)
