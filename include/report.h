@@ -23,7 +23,8 @@ Status report_read_file(const char *path, unsigned char **data, size_t *len,
                         Error *err);
 
 /* As report_read_file, but a file of more than max bytes fails with STATUS_DATA
- * ("path is larger than max bytes") once max + 1 bytes are read, not the whole. */
+ * ("path is larger than max bytes") as soon as a read (of at most 64 KB) passes max,
+ * not after reading the whole. */
 Status report_read_file_max(const char *path, size_t max, unsigned char **data,
                             size_t *len, Error *err);
 

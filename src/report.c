@@ -14,8 +14,9 @@
 #include "report.h"
 
 #define REPORT_PATH_MAX 4096
-/* First buffer of a whole-file read, doubled as the file turns out longer. */
-#define REPORT_READ_FIRST ((size_t)1 << 16)
+/* Bytes per read of a whole-file read, and its first buffer, doubled as the file
+ * turns out longer. */
+#define REPORT_READ_PIECE ((size_t)1 << 16)
 
 /* errno as text; C11 only promises errno for some library calls, so 0 is possible. */
 static const char *why(int errnum)
@@ -70,17 +71,6 @@ Status report_write_atomic(const char *path, const void *data, size_t len,
         return error_set(err, STATUS_IO, "cannot %s %s: %s", step, path, why(errnum));
     }
     return STATUS_OK;
-}
-
-/* Length of a seekable file, 0 when it cannot be told; the position is back at
- * the start afterwards. */
-static size_t file_length(FILE *f)
-{
-    long end = -1;
-    if (fseek(f, 0, SEEK_END) == 0)
-        end = ftell(f);
-    rewind(f);
-    return end > 0 ? (size_t)end : 0;
 }
 
 /* Opens the regular file path for reading into *f. */
@@ -138,53 +128,55 @@ Status report_read_pieces(const char *path, size_t piece, ReportPieceFn fn, void
     return close_read(f, path, st, err);
 }
 
+/* A whole file gathering piece by piece (report_read_pieces), with room for a NUL. */
+typedef struct {
+    const char *path;
+    size_t max;
+    unsigned char *buf;
+    size_t len, cap;
+} Whole;
+
+static Status whole_append(void *ctx, const unsigned char *bytes, size_t n, Error *err)
+{
+    Whole *w = ctx;
+    if (n > w->max - w->len)
+        return error_set(err, STATUS_DATA, "%s is larger than %zu bytes", w->path,
+                         w->max);
+    if (w->len + n >= SIZE_MAX)
+        return error_set(err, STATUS_NOMEM, "%s: too large to hold in memory", w->path);
+    size_t need = w->len + n + 1, cap = w->cap ? w->cap : REPORT_READ_PIECE;
+    while (cap < need)
+        cap = cap <= SIZE_MAX / 2 ? 2 * cap : need;
+    if (cap != w->cap) {
+        unsigned char *grown = realloc(w->buf, cap);
+        if (!grown)
+            return error_set(err, STATUS_NOMEM, "%s: out of memory (file too large)",
+                             w->path);
+        w->buf = grown, w->cap = cap;
+    }
+    memcpy(w->buf + w->len, bytes, n);
+    w->len += n;
+    return STATUS_OK;
+}
+
 Status report_read_file_max(const char *path, size_t max, unsigned char **data,
                             size_t *len, Error *err)
 {
     *data = NULL;
     *len = 0;
-    FILE *f;
-    Status st = open_to_read(path, &f, err);
-    if (st != STATUS_OK)
-        return st;
-    /* Room for max bytes, one more to notice a longer file, and the NUL; sized
-     * from the file's length when it can be told, so a data batch is read into one
-     * allocation (which the C library can hand back whole when it is freed). */
-    size_t limit = max < SIZE_MAX - 2 ? max + 2 : SIZE_MAX;
-    size_t hint = file_length(f);
-    size_t first = hint > 0 && hint < SIZE_MAX - 2 ? hint + 2 : REPORT_READ_FIRST;
-    size_t cap = limit < first ? limit : first, used = 0;
-    unsigned char *buf = malloc(cap);
-    if (!buf)
+    Whole w = {path, max, NULL, 0, 0};
+    size_t total;
+    Status st = report_read_pieces(path, REPORT_READ_PIECE, whole_append, &w, &total,
+                                   err);
+    if (st == STATUS_OK && !w.buf && !(w.buf = malloc(1)))
         st = error_set(err, STATUS_NOMEM, "%s: out of memory", path);
-    errno = 0;
-    while (st == STATUS_OK) {
-        /* buf[0..cap-1) takes bytes; the last byte is kept for the NUL. */
-        used += fread(buf + used, 1, cap - 1 - used, f);
-        if (used > max) {
-            st = error_set(err, STATUS_DATA, "%s is larger than %zu bytes", path, max);
-        } else if (used < cap - 1) {
-            break;
-        } else if (cap == limit) {
-            st = error_set(err, STATUS_NOMEM, "%s: too large to hold in memory", path);
-        } else {
-            size_t bigger = cap <= limit / 2 ? 2 * cap : limit;
-            unsigned char *grown = realloc(buf, bigger);
-            if (!grown)
-                st = error_set(err, STATUS_NOMEM, "%s: out of memory (file too large)",
-                               path);
-            else
-                buf = grown, cap = bigger;
-        }
-    }
-    st = close_read(f, path, st, err);
     if (st != STATUS_OK) {
-        free(buf);
+        free(w.buf);
         return st;
     }
-    buf[used] = '\0';
-    *data = buf;
-    *len = used;
+    w.buf[w.len] = '\0';
+    *data = w.buf;
+    *len = w.len;
     return STATUS_OK;
 }
 
