@@ -1,7 +1,10 @@
 # cifar-train. `make` builds ./cifar-train for this machine (-march=native);
-# `make test` builds and runs the suite with -Werror; `make sanitize` runs it under
+# `make test` builds and runs the suite with -Werror, for this machine and again for
+# a portable build (a second vector width); `make sanitize` runs it under
 # AddressSanitizer and UndefinedBehaviorSanitizer; `make portable` builds without
-# -march=native. Each configuration has its own build directory.
+# -march=native; `make mutate` checks that the suite catches each change listed in
+# tests/mutants.txt. Each configuration has its own build directory, and its
+# compiler and flags are part of it (build/*/flags): changing them rebuilds.
 
 CC      ?= cc
 WARN    := -std=c11 -Wall -Wextra -Wpedantic -Wshadow -Wstrict-prototypes \
@@ -15,55 +18,81 @@ LDLIBS  := -lm
 # Extra flags for one build, e.g. make EXTRA=-DCONV_TEST_TILES
 EXTRA   ?=
 
-SRC     := $(wildcard src/*.c)
-LIBSRC  := $(filter-out src/main.c,$(SRC))
+# Source folders from the bottom layer up; a file includes headers of its own
+# folder and the ones before it only (tests/layers.sh checks).
+LAYERS  := base kernels nn dataset report train cli
+SRC     := $(foreach d,$(LAYERS),$(wildcard src/$(d)/*.c))
+LIBSRC  := $(filter-out src/cli/main.c,$(SRC))
 # The fuzzing entry points also replay their corpora in the suite.
 TESTSRC := $(wildcard tests/*.c) tests/fuzz/targets.c
 
-.PHONY: all test sanitize portable run clean fuzz fuzz-build valgrind
+.PHONY: all test sanitize portable run clean fuzz fuzz-build valgrind mutate FORCE
 
 all: cifar-train
 
+# A build directory's flags file holds its compiler and flags; it is rewritten only
+# when they change, and every object of the directory depends on it.
+# $(call flags_stamp,DIR,FLAGS)
+define flags_stamp
+$(1)/flags: FORCE
+	@mkdir -p $(1)
+	@printf '%s\n' '$(CC) $(2)' | cmp -s - $$@ || printf '%s\n' '$(CC) $(2)' > $$@
+endef
+
+# $(call objects,DIR,FLAGS): the rules for DIR/src/... and DIR/tests/... objects.
+define objects
+$(call flags_stamp,$(1),$(2))
+$(1)/src/%.o: src/%.c $(1)/flags
+	@mkdir -p $$(@D)
+	$(CC) $(2) $(CPPFLAGS) -c $$< -o $$@
+$(1)/tests/%.o: tests/%.c $(1)/flags
+	@mkdir -p $$(@D)
+	$(CC) $(2) $(CPPFLAGS) -Itests -c $$< -o $$@
+endef
+
 # --- release build: ./cifar-train --------------------------------------------------
 REL := build/release
-$(REL)/%.o: src/%.c | $(REL)
-	$(CC) $(WARN) $(OPT) $(ARCH) $(EXTRA) $(CPPFLAGS) -c $< -o $@
-cifar-train: $(SRC:src/%.c=$(REL)/%.o)
+RFLAGS := $(WARN) $(OPT) $(ARCH) $(EXTRA)
+$(eval $(call objects,$(REL),$(RFLAGS)))
+cifar-train: $(SRC:%.c=$(REL)/%.o)
 	$(CC) $(OPT) $(ARCH) $^ -o $@ $(LDLIBS)
 
 # --- tests: -Werror, assertions on ---------------------------------------------------
 TST := build/test
 TFLAGS := $(WARN) -Werror $(OPT) $(ARCH) -g $(EXTRA)
-$(TST)/src/%.o: src/%.c | $(TST)/src $(TST)/tests
-	$(CC) $(TFLAGS) $(CPPFLAGS) -c $< -o $@
-$(TST)/tests/%.o: tests/%.c | $(TST)/src $(TST)/tests
-	$(CC) $(TFLAGS) $(CPPFLAGS) -Itests -c $< -o $@
-$(TST)/run_tests: $(LIBSRC:src/%.c=$(TST)/src/%.o) $(TESTSRC:tests/%.c=$(TST)/tests/%.o)
+$(eval $(call objects,$(TST),$(TFLAGS)))
+$(TST)/run_tests: $(LIBSRC:%.c=$(TST)/%.o) $(TESTSRC:%.c=$(TST)/%.o)
 	$(CC) $(TFLAGS) $^ -o $@ $(LDLIBS)
 
 # The same suite again with the blocked conv built with its test tiles (tiny vectors,
 # tiles and chunks), so that every edge and remainder path runs on small shapes.
-$(TST)/tiles/conv_blocked.o: src/conv_blocked.c | $(TST)/src $(TST)/tests
-	@mkdir -p $(TST)/tiles
-	$(CC) $(TFLAGS) -DCONV_TEST_TILES $(CPPFLAGS) -c $< -o $@
-$(TST)/run_tests_tiles: $(filter-out $(TST)/src/conv_blocked.o,$(LIBSRC:src/%.c=$(TST)/src/%.o)) \
-                        $(TST)/tiles/conv_blocked.o $(TESTSRC:tests/%.c=$(TST)/tests/%.o)
+TIL := build/test-tiles
+$(eval $(call objects,$(TIL),$(TFLAGS) -DCONV_TEST_TILES))
+$(TIL)/run_tests: $(filter-out $(TST)/src/kernels/conv_blocked.o,$(LIBSRC:%.c=$(TST)/%.o)) \
+                  $(TIL)/src/kernels/conv_blocked.o $(TESTSRC:%.c=$(TST)/%.o)
 	$(CC) $(TFLAGS) $^ -o $@ $(LDLIBS)
 
-test: $(TST)/run_tests $(TST)/run_tests_tiles cifar-train
+# And once more built for any x86-64 (or whatever the compiler's default target is):
+# the kernels' portable vector width, which -march=native never runs.
+TPO := build/test-portable
+TPFLAGS := $(WARN) -Werror $(OPT) -g $(EXTRA)
+$(eval $(call objects,$(TPO),$(TPFLAGS)))
+$(TPO)/run_tests: $(LIBSRC:%.c=$(TPO)/%.o) $(TESTSRC:%.c=$(TPO)/%.o)
+	$(CC) $(TPFLAGS) $^ -o $@ $(LDLIBS)
+
+test: $(TST)/run_tests $(TIL)/run_tests $(TPO)/run_tests cifar-train
+	sh tests/layers.sh $(LAYERS)
 	./$(TST)/run_tests
-	./$(TST)/run_tests_tiles
+	./$(TIL)/run_tests
+	./$(TPO)/run_tests
 	sh tests/cli-errors.sh ./cifar-train
 
 # --- sanitizers ----------------------------------------------------------------------
 SAN := build/sanitize
 SFLAGS := $(WARN) -Werror -O1 -g -fno-omit-frame-pointer \
           -fsanitize=address,undefined,float-cast-overflow -fno-sanitize-recover=all
-$(SAN)/src/%.o: src/%.c | $(SAN)/src $(SAN)/tests
-	$(CC) $(SFLAGS) $(CPPFLAGS) -c $< -o $@
-$(SAN)/tests/%.o: tests/%.c | $(SAN)/src $(SAN)/tests
-	$(CC) $(SFLAGS) $(CPPFLAGS) -Itests -c $< -o $@
-$(SAN)/run_tests: $(LIBSRC:src/%.c=$(SAN)/src/%.o) $(TESTSRC:tests/%.c=$(SAN)/tests/%.o)
+$(eval $(call objects,$(SAN),$(SFLAGS)))
+$(SAN)/run_tests: $(LIBSRC:%.c=$(SAN)/%.o) $(TESTSRC:%.c=$(SAN)/%.o)
 	$(CC) $(SFLAGS) $^ -o $@ $(LDLIBS)
 
 sanitize: $(SAN)/run_tests
@@ -71,14 +100,20 @@ sanitize: $(SAN)/run_tests
 
 # --- portable binary (no -march=native) ---------------------------------------------
 POR := build/portable
-$(POR)/%.o: src/%.c | $(POR)
-	$(CC) $(WARN) $(OPT) $(CPPFLAGS) -c $< -o $@
-portable: $(SRC:src/%.c=$(POR)/%.o)
+PFLAGS := $(WARN) $(OPT) $(EXTRA)
+$(eval $(call objects,$(POR),$(PFLAGS)))
+portable: $(SRC:%.c=$(POR)/%.o)
 	$(CC) $(OPT) $^ -o cifar-train-portable $(LDLIBS)
 
 # --- the main job: train the default model (bn, 20 epochs) -------------------------
 run: cifar-train
 	sh scripts/run-default
+
+# --- mutation check: each one-line change in tests/mutants.txt, applied to a scratch
+# copy of the tree, must make the suite fail. Last line: N mutants, K killed, S
+# survived. MUTANTS=pattern runs only the mutants whose file or note matches.
+mutate:
+	sh tests/mutate.sh
 
 # --- fuzzing (clang's libFuzzer): the batch-file parser, the checkpoint decoder and
 # the option parser, each for FUZZ_SECONDS, one at a time, one job. New inputs go to
@@ -89,7 +124,9 @@ FUZZ_CC ?= clang
 FUZZ_SECONDS ?= 600
 FUZZ_TARGETS := cifar_parse checkpoint_decode cli_parse
 FZFLAGS := -std=c11 -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
-$(FUZZ)/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/targets.c $(LIBSRC) $(wildcard include/*.h) | $(FUZZ)
+$(FUZZ)/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/targets.c $(LIBSRC) \
+                $(wildcard include/*/*.h)
+	@mkdir -p $(@D)
 	$(FUZZ_CC) $(FZFLAGS) -Iinclude $(filter %.c,$^) -o $@ $(LDLIBS)
 fuzz-build: $(FUZZ_TARGETS:%=$(FUZZ)/fuzz_%)
 fuzz: fuzz-build
@@ -103,14 +140,9 @@ fuzz: fuzz-build
 valgrind: portable
 	sh tests/valgrind.sh ./cifar-train-portable
 
-$(TST)/tests/fuzz/targets.o: | $(TST)/tests/fuzz
-$(SAN)/tests/fuzz/targets.o: | $(SAN)/tests/fuzz
-
-$(REL) $(TST)/src $(TST)/tests $(SAN)/src $(SAN)/tests $(POR) $(FUZZ) \
-$(TST)/tests/fuzz $(SAN)/tests/fuzz:
-	mkdir -p $@
+FORCE:
 
 clean:
 	rm -rf build cifar-train cifar-train-portable
 
--include $(wildcard build/*/*.d build/*/*/*.d build/*/*/*/*.d)
+-include $(shell find build -name '*.d' 2>/dev/null)

@@ -9,7 +9,7 @@
 #include <math.h>
 #include <stddef.h>
 #include <stdint.h>
-#include "rng.h"
+#include "base/rng.h"
 
 typedef struct {
     const char *name;

@@ -3,8 +3,8 @@
  * machine-readable form, with the pool's thread count. */
 #include <stdlib.h>
 #include <string.h>
-#include "bench.h"
-#include "cli.h"
+#include "cli/bench.h"
+#include "cli/cli.h"
 #include "test.h"
 
 #define ARGC(a) ((int)(sizeof(a) / sizeof((a)[0])))

@@ -5,10 +5,10 @@
  * checkpoint, and the replay of the fuzzers' corpora. */
 #include <stdlib.h>
 #include <string.h>
-#include "checkpoint.h"
-#include "report.h"
+#include "report/report.h"
 #include "test.h"
-#include "train.h"
+#include "train/checkpoint.h"
+#include "train/train.h"
 
 #define SYN_TRAIN 200
 #define SYN_TEST 100
@@ -137,7 +137,7 @@ static int make_sample(Sample *s, NormKind norm)
     ModelConfig mc = {.name = "tiny", .norm = norm, .groups = 4, .dropout = -1.0f,
                       .batch = 2, .threads = 1, .conv = CONV_BLOCKED};
     Error err;
-    CHECK(model_build(&s->m, &mc, &err) == STATUS_OK);
+    CHECK(model_build(&s->m, &mc, CIFAR_IMAGE_SHAPE, &err) == STATUS_OK);
     model_init(&s->m, 7);
     /* Momentum inside the layers only: the arena's alignment gaps stay zero. */
     for (int l = 0; l < s->m.nlayers; l++) {
@@ -196,7 +196,7 @@ static int test_checkpoint_round_trip(void)
     Model m2;
     ModelConfig mc = {.name = "tiny", .norm = NORM_BN, .groups = 4, .dropout = -1.0f,
                       .batch = 5, .threads = 2, .conv = CONV_BLOCKED};
-    CHECK(model_build(&m2, &mc, &err) == STATUS_OK);
+    CHECK(model_build(&m2, &mc, CIFAR_IMAGE_SHAPE, &err) == STATUS_OK);
     CHECK(checkpoint_restore(&d, s.bytes, s.len, &m2, "ck", &err) == STATUS_OK);
     size_t span = s.m.param_span * sizeof(float);
     CHECK(memcmp(m2.params.base, s.m.params.base, span) == 0);
@@ -425,7 +425,7 @@ static int test_checkpoint_divergence_keeps_last(void)
     CHECK(bytes && checkpoint_decode(&c, bytes, len, ck, &err) == STATUS_OK);
     Model m;
     ModelConfig mc = cfg.opts.model;
-    CHECK(model_build(&m, &mc, &err) == STATUS_OK);
+    CHECK(model_build(&m, &mc, CIFAR_IMAGE_SHAPE, &err) == STATUS_OK);
     CHECK(checkpoint_restore(&c, bytes, len, &m, ck, &err) == STATUS_OK);
     c.opts.lr = 100.0;   /* far past what any net here survives */
     size_t n = checkpoint_encode(NULL, 0, &c, &m);

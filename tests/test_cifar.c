@@ -4,8 +4,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include "cifar.h"
-#include "platform.h"
+#include "base/platform.h"
+#include "dataset/cifar.h"
 #include "test.h"
 
 /* Normalised values are one float division and subtraction away from the double

@@ -1,7 +1,7 @@
 /* test_cli.c - option parsing: both long-option forms, defaults, last-wins repeats,
  * and a clear usage error naming the option for every kind of bad value. */
 #include <string.h>
-#include "cli.h"
+#include "cli/cli.h"
 #include "test.h"
 
 #define ARGC(a) ((int)(sizeof(a) / sizeof((a)[0])))

@@ -4,10 +4,10 @@
  * and curves.svg from a log. */
 #include <stdlib.h>
 #include <string.h>
-#include "compare.h"
-#include "report.h"
-#include "runfiles.h"
+#include "cli/compare.h"
+#include "report/report.h"
 #include "test.h"
+#include "train/runfiles.h"
 
 static const char *const done_log =
     "epoch,norm,seed,lr,train_loss,train_acc,test_loss,test_acc,seconds,model,"

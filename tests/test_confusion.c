@@ -3,7 +3,7 @@
  * with it and with each other. */
 #include <stdlib.h>
 #include <string.h>
-#include "confusion.h"
+#include "report/confusion.h"
 #include "test.h"
 
 #define NTEST 537

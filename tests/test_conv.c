@@ -4,9 +4,9 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
-#include "conv.h"
-#include "pool.h"
-#include "rng.h"
+#include "base/pool.h"
+#include "base/rng.h"
+#include "kernels/conv.h"
 #include "test.h"
 
 /* The fixtures hold float32 results of PyTorch's conv; sums of at most 45 products of

@@ -3,9 +3,9 @@
  * first wrong image found upscaled where the first tile goes. */
 #include <stdlib.h>
 #include <string.h>
-#include "cifar.h"
-#include "grid.h"
-#include "report.h"
+#include "dataset/cifar.h"
+#include "report/grid.h"
+#include "report/report.h"
 #include "test.h"
 
 static const Colour INK = {255, 255, 255}, PAPER = {0, 0, 0};

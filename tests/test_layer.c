@@ -3,7 +3,7 @@
  * loss = sum r_i * y_i for random r; and accumulation: backward twice doubles. */
 #include <stdlib.h>
 #include <string.h>
-#include "layer.h"
+#include "nn/layer.h"
 #include "test.h"
 
 /* Central-difference step: large enough that float32 rounding of the loss (about

@@ -4,10 +4,11 @@
  * statistics; plus the parameter count and shape errors. */
 #include <stdlib.h>
 #include <string.h>
-#include "model.h"
-#include "ops.h"
-#include "optim.h"
+#include "dataset/cifar.h"
+#include "kernels/ops.h"
+#include "nn/model.h"
 #include "test.h"
+#include "train/optim.h"
 
 /* The reference is float64 rounded to float32; our float32 sums over up to ~10^5
  * terms per gradient entry (batch 4 x 36x36 maps) lose a few ulps each, so gradients
@@ -94,7 +95,7 @@ static int build_s8(Model *m, NormKind norm, ConvImpl conv)
     ModelConfig cfg = {.name = "s8", .norm = norm, .groups = 4, .dropout = 0.0f,
                        .batch = 4, .threads = 1, .conv = conv};
     Error err;
-    Status st = model_build(m, &cfg, &err);
+    Status st = model_build(m, &cfg, CIFAR_IMAGE_SHAPE, &err);
     if (st != STATUS_OK)
         fprintf(stderr, "  %s\n", err.msg);
     CHECK(st == STATUS_OK);
@@ -208,7 +209,7 @@ static int test_model_param_counts(void)
                            .dropout = -1.0f, .batch = 2, .threads = 2,
                            .conv = CONV_BLOCKED};
         Error err;
-        CHECK(model_build(&m, &cfg, &err) == STATUS_OK);
+        CHECK(model_build(&m, &cfg, CIFAR_IMAGE_SHAPE, &err) == STATUS_OK);
         CHECK(m.nparams < 50000);
         model_free(&m);
     }
@@ -221,10 +222,10 @@ static int test_model_bad_config(void)
     Error err;
     ModelConfig cfg = {.name = "s8", .norm = NORM_GN, .groups = 5, .dropout = -1.0f,
                        .batch = 2, .threads = 1, .conv = CONV_NAIVE};
-    CHECK(model_build(&m, &cfg, &err) == STATUS_USAGE);
+    CHECK(model_build(&m, &cfg, CIFAR_IMAGE_SHAPE, &err) == STATUS_USAGE);
     CHECK(strstr(err.msg, "c1.norm") && strstr(err.msg, "5 groups"));
     cfg.name = "nonesuch";
-    CHECK(model_build(&m, &cfg, &err) == STATUS_USAGE);
+    CHECK(model_build(&m, &cfg, CIFAR_IMAGE_SHAPE, &err) == STATUS_USAGE);
     CHECK(strstr(err.msg, "nonesuch") != NULL);
     return 0;
 }
@@ -239,7 +240,7 @@ static int step_s8_dropout(bool separate, float *logits, float *grads, size_t sp
     Error err;
     ModelConfig cfg = {.name = "s8", .norm = NORM_BN, .groups = 4, .dropout = 0.3f,
                        .batch = N, .threads = 1, .conv = CONV_BLOCKED};
-    CHECK(model_build(&m, &cfg, &err) == STATUS_OK);
+    CHECK(model_build(&m, &cfg, CIFAR_IMAGE_SHAPE, &err) == STATUS_OK);
     model_init(&m, 3);
     CHECK(m.param_span == span);
     float *own[MODEL_MAX_LAYERS] = {NULL};
@@ -283,7 +284,7 @@ static int test_model_in_place_layers(void)
     Error err;
     ModelConfig cfg = {.name = "s8", .norm = NORM_BN, .groups = 4, .dropout = 0.3f,
                        .batch = 2, .threads = 1, .conv = CONV_BLOCKED};
-    CHECK(model_build(&probe, &cfg, &err) == STATUS_OK);
+    CHECK(model_build(&probe, &cfg, CIFAR_IMAGE_SHAPE, &err) == STATUS_OK);
     size_t span = probe.param_span;
     model_free(&probe);
     float la[2 * MODEL_CLASSES], lb[2 * MODEL_CLASSES];

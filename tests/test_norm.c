@@ -4,9 +4,9 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
-#include "norm.h"
-#include "ops.h"
-#include "rng.h"
+#include "base/rng.h"
+#include "kernels/norm.h"
+#include "kernels/ops.h"
 #include "test.h"
 
 /* Hand cases use variances >= 1 and outputs <= 5 in size, so eps = 1e-5 moves

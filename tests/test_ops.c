@@ -4,8 +4,8 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
-#include "ops.h"
-#include "rng.h"
+#include "base/rng.h"
+#include "kernels/ops.h"
 #include "test.h"
 
 /* Hand cases: exact small numbers, only float rounding of logs and exps. */

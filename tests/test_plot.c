@@ -2,7 +2,7 @@
  * XML (with labels that need escaping and NaN gaps), and the XML check itself
  * rejecting broken documents, so a passing check means something. */
 #include <string.h>
-#include "plot.h"
+#include "report/plot.h"
 #include "test.h"
 
 /* Tick values are sums of a few decimal steps: equal to within rounding. */

@@ -2,7 +2,7 @@
  * place with '\r' on a terminal (throttled), plain lines without '\r' elsewhere, and
  * silence when quiet. Output goes to a tmpfile and is read back. */
 #include <string.h>
-#include "progress.h"
+#include "report/progress.h"
 #include "test.h"
 
 /* Everything written to f so far, as a string in buf. */

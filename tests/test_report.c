@@ -5,8 +5,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include "platform.h"
-#include "report.h"
+#include "base/platform.h"
+#include "base/readfile.h"
+#include "report/report.h"
 #include "test.h"
 
 /* The whole file as a NUL-terminated string in buf; -1 if it cannot be read. */
@@ -123,24 +124,24 @@ static int test_read_file_round_trip(void)
     unsigned char *got = NULL;
     size_t len = 0;
     if (st == STATUS_OK)
-        st = report_read_file(path, &got, &len, &err);
+        st = readfile_whole(path, &got, &len, &err);
     int same = st == STATUS_OK && len == READ_TEST_BYTES &&
                memcmp(got, want, len) == 0 && got[len] == '\0';
     free(want), free(got);
     CHECK(same);
     /* An empty file: a buffer holding just the NUL. */
     CHECK(report_write_atomic(path, "", 0, &err) == STATUS_OK);
-    CHECK(report_read_file(path, &got, &len, &err) == STATUS_OK);
+    CHECK(readfile_whole(path, &got, &len, &err) == STATUS_OK);
     same = got != NULL && len == 0 && got[0] == '\0';
     free(got);
     CHECK(same);
     /* A limit of exactly the size passes; one byte less fails without a buffer. */
     CHECK(report_write_atomic(path, "0123456789", 10, &err) == STATUS_OK);
-    CHECK(report_read_file_max(path, 10, &got, &len, &err) == STATUS_OK);
+    CHECK(readfile_whole_max(path, 10, &got, &len, &err) == STATUS_OK);
     same = len == 10 && memcmp(got, "0123456789", 11) == 0;
     free(got);
     CHECK(same);
-    CHECK(report_read_file_max(path, 9, &got, &len, &err) == STATUS_DATA);
+    CHECK(readfile_whole_max(path, 9, &got, &len, &err) == STATUS_DATA);
     CHECK(got == NULL && strstr(err.msg, path) != NULL);
     return 0;
 }
@@ -153,9 +154,9 @@ static int test_read_file_failures(void)
     unsigned char *got = (unsigned char *)"untouched";
     size_t len;
     Error err;
-    CHECK(report_read_file(path, &got, &len, &err) == STATUS_IO);
+    CHECK(readfile_whole(path, &got, &len, &err) == STATUS_IO);
     CHECK(got == NULL && strstr(err.msg, path) != NULL);
-    CHECK(report_read_file(dir, &got, &len, &err) == STATUS_IO);
+    CHECK(readfile_whole(dir, &got, &len, &err) == STATUS_IO);
     CHECK(got == NULL && strstr(err.msg, dir) != NULL);
     CHECK(strstr(err.msg, "not a regular file") != NULL);
     return 0;
@@ -238,8 +239,8 @@ const TestCase report_tests[] = {
     {"report_write_atomic_replaces", test_write_atomic_replaces},
     {"report_write_atomic_failures_keep_target",
      test_write_atomic_failures_keep_target},
-    {"report_read_file_round_trip", test_read_file_round_trip},
-    {"report_read_file_failures", test_read_file_failures},
+    {"readfile_whole_round_trip", test_read_file_round_trip},
+    {"readfile_whole_failures", test_read_file_failures},
     {"report_csvlog_full_device_fails", test_csvlog_full_device_fails},
     {"report_csvlog_header_once", test_csvlog_header_once},
     {"report_csvlog_empty_file_gets_header", test_csvlog_empty_file_gets_header},

@@ -1,9 +1,9 @@
 /* test_runopts.c - the comparison a resumed run passes: every option it must keep is
  * named when it alone differs, and those it may change are not. */
 #include <string.h>
-#include "runopts.h"
 #include "test.h"
-#include "train.h"
+#include "train/runopts.h"
+#include "train/train.h"
 
 /* Whether runopts_differing names want for base against changed. */
 static int names(const RunOptions *base, const RunOptions *changed, const char *want)

@@ -3,7 +3,8 @@
  * table names every layer. */
 #include <stdlib.h>
 #include <string.h>
-#include "summary.h"
+#include "dataset/cifar.h"
+#include "report/summary.h"
 #include "test.h"
 
 static int check_model(const char *name, NormKind norm)
@@ -12,7 +13,7 @@ static int check_model(const char *name, NormKind norm)
                        .batch = 2, .threads = 1, .conv = CONV_NAIVE};
     Model *m = malloc(sizeof *m);
     Error err;
-    CHECK(m && model_build(m, &cfg, &err) == STATUS_OK);
+    CHECK(m && model_build(m, &cfg, CIFAR_IMAGE_SHAPE, &err) == STATUS_OK);
     SummaryTotals t = summary_totals(m);
     CHECK(t.params == m->nparams && t.params > 0);
     CHECK(t.macs == model_macs(m) && t.macs > 0);
@@ -50,7 +51,7 @@ static int test_summary_s8_count(void)
                        .batch = 1, .threads = 1, .conv = CONV_NAIVE};
     Model *m = malloc(sizeof *m);
     Error err;
-    CHECK(m && model_build(m, &cfg, &err) == STATUS_OK);
+    CHECK(m && model_build(m, &cfg, CIFAR_IMAGE_SHAPE, &err) == STATUS_OK);
     StrBuf b;
     strbuf_init(&b);
     summary_text(&b, m, "s8");

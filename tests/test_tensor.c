@@ -2,9 +2,9 @@
  * worker pool. */
 #include <stdint.h>
 #include <string.h>
-#include "pool.h"
-#include "rng.h"
-#include "tensor.h"
+#include "base/pool.h"
+#include "base/rng.h"
+#include "base/tensor.h"
 #include "test.h"
 
 static int test_tensor_sizes(void)

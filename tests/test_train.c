@@ -4,9 +4,9 @@
  * count; the run directory gets its misclassified images and index. */
 #include <stdlib.h>
 #include <string.h>
-#include "report.h"
+#include "report/report.h"
 #include "test.h"
-#include "train.h"
+#include "train/train.h"
 
 #define SYN_TRAIN 400
 #define SYN_TEST 200

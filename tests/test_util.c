@@ -6,9 +6,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-#include "cifar.h"
-#include "platform.h"
-#include "report.h"
+#include "base/platform.h"
+#include "base/readfile.h"
+#include "dataset/cifar.h"
+#include "report/report.h"
 #include "test.h"
 
 double test_max_rel_err(const float *a, const float *b, size_t n, double atol,
@@ -223,7 +224,7 @@ char *test_log_without_seconds(const char *dir)
     unsigned char *bytes;
     size_t len;
     Error err;
-    if (report_read_file(path, &bytes, &len, &err) != STATUS_OK)
+    if (readfile_whole(path, &bytes, &len, &err) != STATUS_OK)
         return NULL;
     char *out = malloc(len + 1);
     size_t n = 0;

@@ -5,10 +5,10 @@
  * an assertion, a sanitizer report or a crash. */
 #include <stdlib.h>
 #include <string.h>
-#include "checkpoint.h"
-#include "cifar.h"
-#include "cli.h"
-#include "model.h"
+#include "cli/cli.h"
+#include "dataset/cifar.h"
+#include "nn/model.h"
+#include "train/checkpoint.h"
 
 int fuzz_cifar_parse(const unsigned char *data, size_t len);
 int fuzz_checkpoint_decode(const unsigned char *data, size_t len);
@@ -71,7 +71,7 @@ int fuzz_checkpoint_decode(const unsigned char *data, size_t len)
         ModelConfig mc = c.opts.model;
         mc.batch = 1, mc.threads = 1;
         Model m;
-        if (model_build(&m, &mc, &err) == STATUS_OK) {
+        if (model_build(&m, &mc, CIFAR_IMAGE_SHAPE, &err) == STATUS_OK) {
             (void)checkpoint_restore(&c, b, len, &m, "fuzz", &err);
             model_free(&m);
         }

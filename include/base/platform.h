@@ -1,0 +1,33 @@
+/* platform.h - the few things C11 cannot do, in one place with fallbacks: make a
+ * directory, flush a file to disk, tell whether a stream is a terminal, read peak
+ * memory use, and list a directory's entries. Exported prefix: platform_. */
+#ifndef CIFAR_PLATFORM_H
+#define CIFAR_PLATFORM_H
+
+#include <stdio.h>
+#include <stdbool.h>
+#include "base/status.h"
+
+/* Create path and its missing parents (like mkdir -p); OK if it exists as a dir. */
+Status platform_mkdirs(const char *path, Error *err);
+/* True if path exists and is a directory / a regular file. */
+bool platform_is_dir(const char *path);
+bool platform_is_file(const char *path);
+/* fsync the stream's file where the platform has it; false on failure. */
+bool platform_sync(FILE *f);
+/* True if f is a terminal (false where unknown). */
+bool platform_isatty(FILE *f);
+/* Peak resident set size in bytes, 0 where unknown. */
+size_t platform_peak_rss(void);
+/* Online processors, at least 1 (1 where unknown). */
+int platform_cpu_count(void);
+/* Wall-clock seconds from an arbitrary origin (C11 timespec_get). */
+double platform_seconds(void);
+/* Call handler on the next sig only: the default action is back before the handler
+ * runs, so a second sig acts as if never caught. With POSIX sigaction, calls the
+ * signal interrupts are restarted, not failed with EINTR, and any thread may take
+ * it; elsewhere C11 signal(), whose handler must then reset the action itself
+ * (returns false). */
+bool platform_catch_once(int sig, void (*handler)(int));
+
+#endif

@@ -1,0 +1,109 @@
+/* layer.h - the layer kinds as one closed enum with one const table of operations,
+ * so building, initialising, gradient checks and summaries are written once for all
+ * kinds. A Layer holds its configuration, its planned shapes and pointers into the
+ * model's arenas; it owns no memory. Forward overwrites the layer's output;
+ * backward accumulates into the input gradients and the parameter gradients.
+ * Exported prefixes: layer_, LAYER_. */
+#ifndef CIFAR_LAYER_H
+#define CIFAR_LAYER_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include "base/pool.h"
+#include "base/rng.h"
+#include "base/status.h"
+#include "base/tensor.h"
+#include "kernels/conv.h"
+#include "kernels/norm.h"
+
+typedef enum {
+    LAYER_CONV2D,   /* cross-correlation, no bias */
+    LAYER_BNORM,    /* batch norm with running statistics */
+    LAYER_GNORM,    /* group norm; layer norm is groups = 1 */
+    LAYER_RELU,
+    LAYER_DROPOUT,
+    LAYER_MAXPOOL2, /* 2x2, stride 2 */
+    LAYER_AVGPOOL,  /* global average pool to 1x1 */
+    LAYER_ADD,      /* skip connection: output = input + input2 */
+    LAYER_KIND_COUNT
+} LayerKind;
+
+/* Input index meaning "the network's input". */
+#define LAYER_INPUT (-1)
+
+/* Norm statistics use this eps in both passes (PyTorch's default). */
+#define LAYER_NORM_EPS 1e-5f
+/* Batch norm running-statistics momentum (PyTorch's default). */
+#define LAYER_BN_MOMENTUM 0.1f
+
+typedef struct {
+    LayerKind kind;
+    char name[16];      /* e.g. "c5", "c5.norm"; for tables and messages */
+    int in, in2;        /* producing layers (LAYER_INPUT for the network's input) */
+    /* configuration */
+    int cout, k, pad;   /* conv */
+    int groups;         /* gnorm */
+    float p;            /* dropout probability */
+    /* planned at build; shapes carry the build batch size in n */
+    Shape4 in_shape, out_shape;
+    size_t nparams;     /* conv: cout*cin*k*k; norms: 2*C (gamma then beta) */
+    size_t nsaved;      /* floats saved for backward (norm mean and rstd) */
+    size_t nstats;      /* running statistics (bn: mean then var, C each) */
+    /* pointers into the model's arenas */
+    float *param, *dparam;
+    float *saved;
+    float *stats;
+    float *y, *dy;      /* output and its gradient, out_shape */
+} Layer;
+
+/* What a pass needs besides the layer: the pool, scratch sized at build for every
+ * layer, the conv implementation, the mode, and the current batch size (<= the
+ * planned one; the last batch of an epoch may be smaller). */
+typedef struct {
+    Pool *pool;
+    float *scratch;
+    Conv2dForward conv_forward;
+    Conv2dBackward conv_backward;
+    bool training;
+    int n;
+    uint64_t dropout_key;   /* differs per step and per layer */
+    /* Norm layers only (zero for the others): what runs fused into the layer's
+     * passes, as the model plans it (norm.h). With a ReLU fused, the forward writes
+     * the ReLU's output y, relu_out, instead of the layer's own, and the backward
+     * takes the gradient at the end of the ReLU's chain, relu_dy. */
+    NormFusion fusion;
+    float *relu_out;
+    const float *relu_dy;
+    /* dx (dx2) is not zeroed yet: backward zeroes it (kinds with zeroes_dx). */
+    bool zero_dx, zero_dx2;
+} LayerCtx;
+
+typedef struct {
+    const char *name;
+    /* Compute out_shape, nparams, nsaved, nstats from in_shape (and in2's shape for
+     * ADD); fail with STATUS_USAGE naming the layer when the shapes do not fit. */
+    Status (*plan)(Layer *l, Shape4 in2_shape, Error *err);
+    /* Whether SGD weight decay applies to the parameters. */
+    bool decay;
+    /* Initialise parameters and statistics (called once param/stats point). */
+    void (*init)(Layer *l, Rng *rng);
+    void (*forward)(Layer *l, const float *x, const float *x2, const LayerCtx *ctx);
+    /* dx (and dx2 for ADD) accumulate; dx is NULL for the network's input. */
+    void (*backward)(Layer *l, float *dx, float *dx2, const float *x,
+                     const LayerCtx *ctx);
+    /* Multiply-adds per image in the forward pass. */
+    double (*macs)(const Layer *l);
+    /* Whether backward can zero dx (dx2) itself, part by part right before adding
+     * into it, when ctx->zero_dx (zero_dx2) asks: the same result as zeroing all of
+     * it first, without a pass of its own. */
+    bool zeroes_dx;
+} LayerOps;
+
+extern const LayerOps layer_ops[LAYER_KIND_COUNT];
+
+/* Conv shape of a conv layer for batch size n. */
+ConvShape layer_conv_shape(const Layer *l, int n);
+/* Scratch floats the layer needs for a pool of nthreads. */
+size_t layer_scratch_floats(const Layer *l, int nthreads);
+
+#endif

@@ -1,0 +1,33 @@
+/* report.h - every file the tool writes goes through here (atomic whole-file writes:
+ * temp file in the same directory, flush, sync, rename; the per-epoch CSV log); the
+ * image encoders work in memory so tests can check their bytes. Exported prefixes: report_, ppm_, csvlog_. */
+#ifndef CIFAR_REPORT_H
+#define CIFAR_REPORT_H
+
+#include <stddef.h>
+#include <stdio.h>
+#include "base/status.h"
+
+/* Write len bytes to path atomically: path.tmp, fflush, sync, fclose, rename. On any
+ * failure path is untouched and the temp file removed. */
+Status report_write_atomic(const char *path, const void *data, size_t len,
+                           Error *err);
+
+/* Binary PPM (P6) of a w x h image from planar rgb[3][h][w] bytes. Returns the
+ * encoded size; writes it to out when out is not NULL (call once with NULL to
+ * size the buffer). */
+size_t ppm_encode(unsigned char *out, int w, int h, const unsigned char *planar);
+
+/* The log: one header line, then one complete row per epoch, flushed each time. */
+typedef struct {
+    FILE *f;
+    char path[4096];
+} CsvLog;
+
+/* Open path for appending; write header when the file is new or empty. */
+Status csvlog_open(CsvLog *log, const char *path, const char *header, Error *err);
+/* Append one line (a trailing newline is added) and flush. */
+Status csvlog_append(CsvLog *log, const char *line, Error *err);
+Status csvlog_close(CsvLog *log, Error *err);
+
+#endif

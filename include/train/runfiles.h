@@ -1,0 +1,45 @@
+/* runfiles.h - the files a training run leaves next to log.csv, built in memory and
+ * written through report_write_atomic: run.txt (every option, the environment, and
+ * at the end the results), summary.txt (the model table), curves.svg (loss and
+ * accuracy per epoch, redrawn after every epoch from log.csv, so it also covers
+ * resumed runs), and at the end confusion.csv, classes.csv and misclassified.ppm.
+ * Part of the training layer: train.c calls it. Exported prefix: runfiles_. */
+#ifndef CIFAR_RUNFILES_H
+#define CIFAR_RUNFILES_H
+
+#include "base/status.h"
+#include "base/strbuf.h"
+#include "dataset/cifar.h"
+#include "nn/model.h"
+#include "report/runlog.h"
+#include "train/train.h"
+
+typedef struct {
+    const TrainConfig *cfg;
+    const Model *model;
+    int threads;
+    size_t train_count, test_count;
+    char start_time[32];    /* UTC, ISO 8601, or "unknown" */
+    double t0;              /* platform_seconds() at the start */
+} RunFiles;
+
+/* Remember the run's facts and write summary.txt and run.txt (status: running). */
+Status runfiles_start(RunFiles *rf, const TrainConfig *cfg, const Model *model,
+                      int threads, size_t train_count, size_t test_count,
+                      Error *err);
+/* Redraw curves.svg from log.csv after an epoch. */
+Status runfiles_epoch(const RunFiles *rf, Error *err);
+/* After the last epoch: confusion.csv, classes.csv and misclassified.ppm from the
+ * test set and the final predictions pred[test->count]; curves.svg; run.txt with
+ * status finished and the results; then, unless --quiet, a short summary on
+ * stdout. */
+Status runfiles_finish(const RunFiles *rf, const CifarSet *test,
+                       const unsigned char *pred, Error *err);
+
+/* run.txt text; log is NULL while running, else the finished run's log and its
+ * wall time in seconds. */
+void runfiles_info(StrBuf *out, const RunFiles *rf, const RunLog *log, double wall);
+/* curves.svg text for a log. */
+void runfiles_curves(StrBuf *out, const RunLog *log, const char *title);
+
+#endif

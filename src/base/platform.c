@@ -1,0 +1,134 @@
+/* platform.c - the POSIX calls C11 lacks (mkdir, stat, fsync, isatty, getrusage,
+ * sigaction), each with a fallback where the platform has none. */
+#if defined(__unix__) || defined(__APPLE__)
+#define _POSIX_C_SOURCE 200809L
+#define HAVE_POSIX 1
+#include <errno.h>
+#include <signal.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#endif
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+#include "base/platform.h"
+
+bool platform_is_dir(const char *path)
+{
+#ifdef HAVE_POSIX
+    struct stat st;
+    return stat(path, &st) == 0 && S_ISDIR(st.st_mode);
+#else
+    (void)path;
+    return true;
+#endif
+}
+
+bool platform_is_file(const char *path)
+{
+#ifdef HAVE_POSIX
+    struct stat st;
+    return stat(path, &st) == 0 && S_ISREG(st.st_mode);
+#else
+    FILE *f = fopen(path, "rb");
+    if (f)
+        fclose(f);
+    return f != NULL;
+#endif
+}
+
+Status platform_mkdirs(const char *path, Error *err)
+{
+    char buf[4096];
+    size_t len = strlen(path);
+    if (len == 0 || len >= sizeof buf)
+        return error_set(err, STATUS_USAGE, "bad directory name '%s'", path);
+    memcpy(buf, path, len + 1);
+#ifdef HAVE_POSIX
+    for (size_t i = 1; i <= len; i++) {
+        if (buf[i] != '/' && buf[i] != '\0')
+            continue;
+        char saved = buf[i];
+        buf[i] = '\0';
+        if (mkdir(buf, 0777) != 0 && errno != EEXIST)
+            return error_set(err, STATUS_IO, "cannot create directory %s: %s", buf,
+                             strerror(errno));
+        buf[i] = saved;
+    }
+#endif
+    if (!platform_is_dir(path))
+        return error_set(err, STATUS_IO, "%s exists and is not a directory", path);
+    return STATUS_OK;
+}
+
+bool platform_sync(FILE *f)
+{
+#ifdef HAVE_POSIX
+    return fsync(fileno(f)) == 0 || errno == EINVAL;
+#else
+    (void)f;
+    return true;
+#endif
+}
+
+bool platform_isatty(FILE *f)
+{
+#ifdef HAVE_POSIX
+    return isatty(fileno(f)) == 1;
+#else
+    (void)f;
+    return false;
+#endif
+}
+
+size_t platform_peak_rss(void)
+{
+#ifdef HAVE_POSIX
+    struct rusage ru;
+    if (getrusage(RUSAGE_SELF, &ru) != 0)
+        return 0;
+#if defined(__APPLE__)
+    return (size_t)ru.ru_maxrss;
+#else
+    return (size_t)ru.ru_maxrss * 1024u;
+#endif
+#else
+    return 0;
+#endif
+}
+
+double platform_seconds(void)
+{
+    struct timespec ts;
+    if (timespec_get(&ts, TIME_UTC) != TIME_UTC)
+        return 0.0;
+    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+bool platform_catch_once(int sig, void (*handler)(int))
+{
+#ifdef HAVE_POSIX
+    /* C11's signal() is undefined in a program with threads, and glibc's, in strict
+     * C mode, neither restarts the calls it interrupts nor resets atomically. */
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = handler;
+    sigemptyset(&sa.sa_mask);
+    sa.sa_flags = SA_RESETHAND | SA_RESTART;
+    return sigaction(sig, &sa, NULL) == 0;
+#else
+    signal(sig, handler);
+    return false;
+#endif
+}
+
+int platform_cpu_count(void)
+{
+#ifdef HAVE_POSIX
+    long n = sysconf(_SC_NPROCESSORS_ONLN);
+    return n >= 1 && n <= 1024 ? (int)n : 1;
+#else
+    return 1;
+#endif
+}

@@ -1,0 +1,547 @@
+/* model.c - the model definitions (the origin's s8 and the tuned default), shape
+ * planning, arena allocation, and the forward and backward passes over the layer
+ * list. */
+#include <assert.h>
+#include <stdio.h>
+#include <string.h>
+#include "nn/model.h"
+
+const char *const model_norm_names[NORM_KIND_COUNT] = {"bn", "ln", "gn"};
+
+/* The origin's dropout after every block but the last three. */
+#define S8_DROPOUT 0.05f
+
+typedef struct {
+    Model *m;
+    const ModelConfig *cfg;
+    float dropout;
+    int last;       /* index of the most recent layer */
+} Builder;
+
+static int add_layer(Builder *b, LayerKind kind, const char *name, int in)
+{
+    Model *m = b->m;
+    assert(m->nlayers < MODEL_MAX_LAYERS);
+    Layer *l = &m->layers[m->nlayers];
+    memset(l, 0, sizeof *l);
+    l->kind = kind;
+    l->in = in;
+    l->in2 = LAYER_INPUT;
+    snprintf(l->name, sizeof l->name, "%s", name);
+    b->last = m->nlayers++;
+    return b->last;
+}
+
+static int conv(Builder *b, const char *name, int cout, int k, int pad)
+{
+    int i = add_layer(b, LAYER_CONV2D, name, b->last);
+    Layer *l = &b->m->layers[i];
+    l->cout = cout;
+    l->k = k;
+    l->pad = pad;
+    return i;
+}
+
+static void norm(Builder *b, const char *name)
+{
+    char full[16];
+    snprintf(full, sizeof full, "%s.norm", name);
+    int i = add_layer(b, b->cfg->norm == NORM_BN ? LAYER_BNORM : LAYER_GNORM, full,
+                      b->last);
+    b->m->layers[i].groups = b->cfg->norm == NORM_LN ? 1 : b->cfg->groups;
+}
+
+static void simple(Builder *b, LayerKind kind, const char *name)
+{
+    add_layer(b, kind, name, b->last);
+}
+
+/* conv -> norm -> ReLU [-> dropout]: the origin's block. Returns the last index. */
+static int block(Builder *b, const char *name, int cout, int k, int pad, float p)
+{
+    conv(b, name, cout, k, pad);
+    norm(b, name);
+    simple(b, LAYER_RELU, name);
+    if (p > 0.0f) {
+        int i = add_layer(b, LAYER_DROPOUT, name, b->last);
+        b->m->layers[i].p = p;
+    }
+    return b->last;
+}
+
+static void skip_add(Builder *b, const char *name, int from)
+{
+    int i = add_layer(b, LAYER_ADD, name, b->last);
+    b->m->layers[i].in2 = from;
+}
+
+/* x = x + block(x) */
+static void residual(Builder *b, const char *name, int c, float p)
+{
+    int from = b->last;
+    block(b, name, c, 3, 1, p);
+    skip_add(b, name, from);
+}
+
+/* The origin's net: 49,136 parameters with batch norm. */
+static void build_s8(Builder *b)
+{
+    float d = b->dropout;
+    block(b, "c1", 32, 3, 2, d);
+    block(b, "c2", 32, 3, 2, d);
+    block(b, "c3", 12, 1, 0, d);
+    simple(b, LAYER_MAXPOOL2, "pool1");
+    block(b, "c4", 32, 3, 1, d);
+    residual(b, "c5", 32, d);
+    residual(b, "c6", 32, d);
+    block(b, "c7", 12, 1, 0, d);
+    simple(b, LAYER_MAXPOOL2, "pool2");
+    block(b, "c8", 16, 3, 0, 0.0f);
+    block(b, "c9", 32, 3, 0, 0.0f);
+    block(b, "c10", 32, 3, 0, 0.0f);
+    simple(b, LAYER_AVGPOOL, "gap");
+    conv(b, "c11", MODEL_CLASSES, 1, 0);
+}
+
+/* Downsample early, widen late: two convs at full resolution, a residual conv at
+ * 16x16, then 48 channels with a residual conv at 8x8. 49,648 parameters with any
+ * norm and 9.7 M multiply-adds per image, half of s8's. */
+static void build_r6(Builder *b)
+{
+    float d = b->dropout;
+    block(b, "c1", 16, 3, 1, d);
+    block(b, "c2", 32, 3, 1, d);
+    simple(b, LAYER_MAXPOOL2, "pool1");
+    residual(b, "r1", 32, d);
+    simple(b, LAYER_MAXPOOL2, "pool2");
+    block(b, "c3", 48, 3, 1, d);
+    residual(b, "r2", 48, d);
+    simple(b, LAYER_AVGPOOL, "gap");
+    conv(b, "head", MODEL_CLASSES, 1, 0);
+}
+
+/* A few thousand parameters: for tests and quick smoke runs. */
+static void build_tiny(Builder *b)
+{
+    block(b, "c1", 8, 3, 1, 0.0f);
+    simple(b, LAYER_MAXPOOL2, "pool1");
+    block(b, "c2", 16, 3, 1, 0.0f);
+    simple(b, LAYER_MAXPOOL2, "pool2");
+    residual(b, "c3", 16, 0.0f);
+    simple(b, LAYER_AVGPOOL, "gap");
+    conv(b, "c4", MODEL_CLASSES, 1, 0);
+}
+
+typedef struct {
+    const char *name;
+    const char *description;
+    void (*build)(Builder *b);
+    float dropout;
+} ModelDef;
+
+/* The first is the default. */
+static const ModelDef model_defs[] = {
+    {"r6", "6 convs at 32/16/8 pixels, two skip-adds, 49,648 parameters, half of "
+           "s8's compute", build_r6, 0.0f},
+    {"s8", "the origin's net: 11 convs, two skip-adds, 49,136 parameters", build_s8,
+     S8_DROPOUT},
+    {"tiny", "4 convs, one skip-add, 3,912 parameters: for tests and smoke runs",
+     build_tiny, 0.0f},
+};
+#define MODEL_DEFS (sizeof model_defs / sizeof model_defs[0])
+
+const char *model_name(size_t i, const char **description)
+{
+    if (i >= MODEL_DEFS)
+        return NULL;
+    if (description)
+        *description = model_defs[i].description;
+    return model_defs[i].name;
+}
+
+static const ModelDef *find_def(const char *name)
+{
+    for (size_t i = 0; i < MODEL_DEFS; i++)
+        if (strcmp(model_defs[i].name, name) == 0)
+            return &model_defs[i];
+    return NULL;
+}
+
+/* --- planning ------------------------------------------------------------------- */
+
+static Shape4 output_shape(const Model *m, int i)
+{
+    return i == LAYER_INPUT ? m->in_shape : m->layers[i].out_shape;
+}
+
+static Status plan(Model *m, Error *err)
+{
+    for (int i = 0; i < m->nlayers; i++) {
+        Layer *l = &m->layers[i];
+        assert(l->in < i && l->in2 < i);
+        l->in_shape = output_shape(m, l->in);
+        Status st = layer_ops[l->kind].plan(l, output_shape(m, l->in2), err);
+        if (st != STATUS_OK)
+            return st;
+        if (shape4_count(l->out_shape) == 0)
+            return error_set(err, STATUS_NOMEM, "layer %s: activation size overflows",
+                             l->name);
+        m->zeroed_by[i] = -1;
+    }
+    /* Backward runs from the last layer down, so the highest-indexed reader of an
+     * output is the first to add into its gradient. */
+    for (int i = 0; i < m->nlayers; i++) {
+        const Layer *l = &m->layers[i];
+        if (l->in >= 0 && m->zeroed_by[l->in] < i)
+            m->zeroed_by[l->in] = i;
+        if (l->kind == LAYER_ADD && l->in2 >= 0 && m->zeroed_by[l->in2] < i)
+            m->zeroed_by[l->in2] = i;
+    }
+    Shape4 out = m->layers[m->nlayers - 1].out_shape;
+    if (out.c != MODEL_CLASSES || out.h != 1 || out.w != 1)
+        return error_set(err, STATUS_USAGE, "the model's output is %dx%dx%d, not %dx1x1",
+                         out.c, out.h, out.w, MODEL_CLASSES);
+    return STATUS_OK;
+}
+
+/* Whether layer i writes its output over its input's buffer, saving a buffer and a
+ * pass over memory. Only ReLU and dropout do: their forward works elementwise in
+ * place and their backward never reads the input. The input must be a layer's output
+ * that nothing else reads, and its producer's backward must not need that output:
+ * true of every kind but max-pool and ReLU, and still true of a ReLU under a dropout,
+ * since ReLU's backward only asks where y > 0: dropout keeps that where it keeps an
+ * element (scaling by 1/(1-p) > 0), and where it zeroes one the gradient arriving
+ * through it is zero either way. */
+static bool in_place(const Model *m, int i)
+{
+    const Layer *l = &m->layers[i];
+    if ((l->kind != LAYER_RELU && l->kind != LAYER_DROPOUT) || l->in == LAYER_INPUT)
+        return false;
+    int readers = 0;
+    for (int j = 0; j < m->nlayers; j++)
+        readers += (m->layers[j].in == l->in) + (m->layers[j].in2 == l->in);
+    LayerKind producer = m->layers[l->in].kind;
+    return readers == 1 && producer != LAYER_MAXPOOL2 &&
+           (producer != LAYER_RELU || l->kind == LAYER_DROPOUT);
+}
+
+/* Whether layer j, a ReLU or dropout, continues the chain of a norm ending at
+ * layer j - 1: it reads only that layer, in place, and is its only reader. */
+static bool continues_chain(const Model *m, int j, LayerKind kind)
+{
+    const Layer *l = &m->layers[j];
+    return l->kind == kind && l->in == j - 1 && in_place(m, j) &&
+           m->zeroed_by[j - 1] == j;
+}
+
+/* Plans which ReLUs and dropouts run fused into the norm before them (fused_into,
+ * chain_end), after plan. */
+static void plan_fusion(Model *m)
+{
+    for (int i = 0; i < m->nlayers; i++) {
+        m->fused_into[i] = -1;
+        m->chain_end[i] = i;
+    }
+    for (int i = 0; i + 1 < m->nlayers; i++) {
+        LayerKind kind = m->layers[i].kind;
+        if ((kind != LAYER_BNORM && kind != LAYER_GNORM) ||
+            !continues_chain(m, i + 1, LAYER_RELU))
+            continue;
+        int end = i + 1;
+        if (end + 1 < m->nlayers && continues_chain(m, end + 1, LAYER_DROPOUT))
+            end++;
+        for (int j = i + 1; j <= end; j++)
+            m->fused_into[j] = i;
+        m->chain_end[i] = end;
+    }
+}
+
+/* Whether the gradient of layer i's output is used: not when layer i is a norm with
+ * a fused chain, or a ReLU inside one (only the chain's last gradient is read). */
+static bool grad_used(const Model *m, int i)
+{
+    int head = m->fused_into[i] >= 0 ? m->fused_into[i] : i;
+    return m->chain_end[head] == head || m->chain_end[head] == i;
+}
+
+/* Activation gradients share buffers. The gradient of layer i's output lives, in
+ * backward order, from the pass of its reader zeroed_by[i] (which zeroes it before
+ * adding into it) to layer i's own pass, or to the norm's pass when layer i is
+ * fused into one (the norm reads it); a slot whose last holder j > zeroed_by[i]
+ * has finished is free for it. The logits' gradient and any output nobody reads
+ * live through the whole pass. Greedy in backward order: the smallest free slot
+ * that is large enough, else the largest free one, grown. Puts each layer's slot in
+ * slot_of (-1 for a gradient never used) and each slot's floats in size; returns
+ * the number of slots. */
+static int plan_grad_slots(const Model *m, int slot_of[], size_t size[])
+{
+    int holder[MODEL_MAX_LAYERS];   /* per slot: the index of its last holder */
+    int nslots = 0;
+    for (int i = m->nlayers - 1; i >= 0; i--) {
+        slot_of[i] = -1;
+        if (!grad_used(m, i))
+            continue;
+        size_t need = shape4_count(m->layers[i].out_shape);
+        int from = m->zeroed_by[i] >= 0 ? m->zeroed_by[i] : m->nlayers;
+        int best = -1;
+        for (int s = 0; s < nslots; s++) {
+            if (holder[s] <= from)
+                continue;
+            bool fits = size[s] >= need, best_fits = best >= 0 && size[best] >= need;
+            if (best < 0 || (fits && (!best_fits || size[s] < size[best])) ||
+                (!fits && !best_fits && size[s] > size[best]))
+                best = s;
+        }
+        if (best < 0) {
+            best = nslots++;
+            size[best] = 0;
+        }
+        size[best] = need > size[best] ? need : size[best];
+        /* an output nobody reads keeps its slot: it is never zeroed again */
+        int last = m->fused_into[i] >= 0 ? m->fused_into[i] : i;
+        holder[best] = m->zeroed_by[i] >= 0 || i == m->nlayers - 1 ? last : -1;
+        slot_of[i] = best;
+    }
+    return nslots;
+}
+
+/* Point every layer into the arenas. Parameters come in two passes so that the
+ * decayed ones (conv weights) form one prefix; gradients and momentum share the
+ * parameters' offsets. With counting arenas this only measures. */
+static void point(Model *m, int threads)
+{
+    size_t scratch = 0;
+    for (int pass = 0; pass < 2; pass++) {
+        for (int i = 0; i < m->nlayers; i++) {
+            Layer *l = &m->layers[i];
+            if (layer_ops[l->kind].decay != (pass == 0) || l->nparams == 0)
+                continue;
+            size_t off = m->params.used;
+            l->param = arena_take(&m->params, l->nparams);
+            l->dparam = m->grads.base ? m->grads.base + off : NULL;
+        }
+        if (pass == 0)
+            m->ndecay = m->params.used;
+    }
+    for (int i = 0; i < m->nlayers; i++) {
+        Layer *l = &m->layers[i];
+        size_t count = shape4_count(l->out_shape);
+        l->stats = l->nstats ? arena_take(&m->stats, l->nstats) : NULL;
+        l->saved = l->nsaved ? arena_take(&m->acts, l->nsaved) : NULL;
+        l->y = in_place(m, i) ? m->layers[l->in].y : arena_take(&m->acts, count);
+        size_t s = layer_scratch_floats(l, threads);
+        scratch = s > scratch ? s : scratch;
+    }
+    int slot_of[MODEL_MAX_LAYERS];
+    size_t size[MODEL_MAX_LAYERS];
+    float *slot[MODEL_MAX_LAYERS];
+    int nslots = plan_grad_slots(m, slot_of, size);
+    for (int s = 0; s < nslots; s++)
+        slot[s] = arena_take(&m->acts, size[s]);
+    for (int i = 0; i < m->nlayers; i++)
+        m->layers[i].dy = slot_of[i] >= 0 ? slot[slot_of[i]] : NULL;
+    arena_take(&m->scratch, scratch);
+}
+
+static Status allocate(Model *m, int threads, Error *err)
+{
+    Arena *all[] = {&m->params, &m->stats, &m->acts, &m->scratch};
+    for (size_t i = 0; i < sizeof all / sizeof all[0]; i++)
+        arena_init_counting(all[i]);
+    point(m, threads);
+    size_t np = m->params.used, ns = m->stats.used, na = m->acts.used,
+           nsc = m->scratch.used;
+    Status st;
+    if ((st = arena_init(&m->params, np, "parameters", err)) ||
+        (st = arena_init(&m->grads, np, "gradients", err)) ||
+        (st = arena_init(&m->moms, np, "momentum", err)) ||
+        (st = arena_init(&m->stats, ns, "running statistics", err)) ||
+        (st = arena_init(&m->acts, na, "activations", err)) ||
+        (st = arena_init(&m->scratch, nsc, "conv scratch", err)))
+        return st;
+    point(m, threads);
+    m->param_span = m->params.used;
+    m->nstats = m->stats.used;
+    m->nparams = 0;
+    for (int i = 0; i < m->nlayers; i++)
+        m->nparams += m->layers[i].nparams;
+    return STATUS_OK;
+}
+
+Status model_build(Model *m, const ModelConfig *cfg, Shape4 image, Error *err)
+{
+    assert(image.n == 1);
+    memset(m, 0, sizeof *m);
+    const ModelDef *def = find_def(cfg->name);
+    if (!def)
+        return error_set(err, STATUS_USAGE, "unknown model '%s' (try --help)",
+                         cfg->name);
+    if (cfg->batch < 1)
+        return error_set(err, STATUS_USAGE, "batch size %d must be at least 1",
+                         cfg->batch);
+    m->in_shape = (Shape4){cfg->batch, image.c, image.h, image.w};
+    Builder b = {m, cfg, cfg->dropout >= 0.0f ? cfg->dropout : def->dropout,
+                 LAYER_INPUT};
+    def->build(&b);
+    m->conv_forward = cfg->conv == CONV_NAIVE ? conv2d_forward_naive
+                                              : conv2d_forward_blocked;
+    m->conv_backward = cfg->conv == CONV_NAIVE ? conv2d_backward_naive
+                                               : conv2d_backward_blocked;
+    Status st = plan(m, err);
+    if (st == STATUS_OK) {
+        plan_fusion(m);
+        st = allocate(m, cfg->threads, err);
+    }
+    if (st != STATUS_OK)
+        model_free(m);
+    return st;
+}
+
+void model_free(Model *m)
+{
+    Arena *all[] = {&m->params, &m->grads, &m->moms, &m->stats, &m->acts, &m->scratch};
+    for (size_t i = 0; i < sizeof all / sizeof all[0]; i++)
+        arena_free(all[i]);
+}
+
+void model_init(Model *m, uint64_t seed)
+{
+    Rng rng;
+    rng_seed(&rng, seed, RNG_STREAM_INIT);
+    for (int i = 0; i < m->nlayers; i++)
+        layer_ops[m->layers[i].kind].init(&m->layers[i], &rng);
+    memset(m->moms.base, 0, m->param_span * sizeof(float));
+    model_zero_grad(m);
+}
+
+/* --- passes --------------------------------------------------------------------- */
+
+static LayerCtx context(Model *m, int n, bool training, uint64_t key, Pool *pool,
+                        int layer)
+{
+    LayerCtx ctx = {.pool = pool, .scratch = m->scratch.base,
+                    .conv_forward = m->conv_forward,
+                    .conv_backward = m->conv_backward, .training = training, .n = n,
+                    .dropout_key = rng_hash(key, (uint64_t)layer)};
+    ctx.fusion.scale = 1.0f;
+    int end = m->chain_end[layer];
+    if (end != layer) {
+        const Layer *last = &m->layers[end];
+        ctx.relu_out = m->layers[layer + 1].y;
+        ctx.fusion.relu = true;
+        if (last->kind == LAYER_DROPOUT) {
+            ctx.fusion.scale = 1.0f / (1.0f - last->p);
+            ctx.fusion.drop_p = training ? last->p : 0.0f;
+            ctx.fusion.drop_key = rng_hash(key, (uint64_t)end);
+            ctx.fusion.drop_y = last->y;
+            ctx.fusion.relu_y = last->y;
+        }
+        ctx.relu_dy = last->dy;
+    }
+    return ctx;
+}
+
+static const float *input_of(const Model *m, int i, const float *x)
+{
+    return i == LAYER_INPUT ? x : m->layers[i].y;
+}
+
+const float *model_forward(Model *m, const float *x, int n, bool training,
+                           uint64_t key, Pool *pool)
+{
+    assert(n >= 1 && n <= m->in_shape.n);
+    for (int i = 0; i < m->nlayers; i++) {
+        Layer *l = &m->layers[i];
+        if (m->fused_into[i] >= 0)   /* run by the norm (a dropout in place: also in
+                                      * evaluation, where it is the identity) */
+            continue;
+        LayerCtx ctx = context(m, n, training, key, pool, i);
+        layer_ops[l->kind].forward(l, input_of(m, l->in, x), input_of(m, l->in2, x),
+                                   &ctx);
+    }
+    return m->layers[m->nlayers - 1].y;
+}
+
+static size_t batch_floats(const Layer *l, int n)
+{
+    Shape4 s = l->out_shape;
+    return (size_t)n * (size_t)s.c * (size_t)s.h * (size_t)s.w;
+}
+
+float *model_logits_grad(Model *m, int n)
+{
+    Layer *last = &m->layers[m->nlayers - 1];
+    memset(last->dy, 0, batch_floats(last, n) * sizeof(float));
+    return last->dy;
+}
+
+/* Floats per chunk when zeroing a gradient on the pool: a batch's gradient is up to
+ * 21 MB, and zeroed by the caller alone it was a serial stretch of every step. */
+#define MODEL_ZERO_CHUNK 65536
+
+typedef struct {
+    float *p;
+    size_t n;
+} ZeroJob;
+
+static void zero_chunk(void *ctx, size_t chunk, int worker)
+{
+    (void)worker;
+    const ZeroJob *z = ctx;
+    size_t first = chunk * MODEL_ZERO_CHUNK;
+    size_t count = z->n - first < MODEL_ZERO_CHUNK ? z->n - first : MODEL_ZERO_CHUNK;
+    memset(z->p + first, 0, count * sizeof(float));
+}
+
+/* The gradient of producer's output for reader's backward to add into, zeroed first
+ * when reader is the first to add into it; a reader whose backward can zero it
+ * itself (LayerOps.zeroes_dx) is asked to, through *zero. */
+static float *grad_of(Model *m, int producer, int reader, int n, Pool *pool,
+                      bool *zero)
+{
+    if (producer == LAYER_INPUT)
+        return NULL;
+    Layer *p = &m->layers[producer];
+    if (m->zeroed_by[producer] != reader)
+        return p->dy;
+    if (layer_ops[m->layers[reader].kind].zeroes_dx) {
+        *zero = true;
+    } else {
+        ZeroJob z = {p->dy, batch_floats(p, n)};
+        pool_run(pool, (z.n + MODEL_ZERO_CHUNK - 1) / MODEL_ZERO_CHUNK, zero_chunk, &z);
+    }
+    return p->dy;
+}
+
+void model_backward(Model *m, const float *x, int n, uint64_t key, Pool *pool)
+{
+    for (int i = m->nlayers - 1; i >= 0; i--) {
+        Layer *l = &m->layers[i];
+        if (m->fused_into[i] >= 0)
+            continue;
+        LayerCtx ctx = context(m, n, true, key, pool, i);
+        float *dx = grad_of(m, l->in, i, n, pool, &ctx.zero_dx);
+        float *dx2 = l->kind == LAYER_ADD
+                         ? grad_of(m, l->in2, i, n, pool, &ctx.zero_dx2)
+                         : NULL;
+        layer_ops[l->kind].backward(l, dx, dx2, input_of(m, l->in, x), &ctx);
+    }
+}
+
+void model_zero_grad(Model *m)
+{
+    memset(m->grads.base, 0, m->param_span * sizeof(float));
+}
+
+double model_macs(const Model *m)
+{
+    double total = 0.0;
+    for (int i = 0; i < m->nlayers; i++)
+        total += layer_ops[m->layers[i].kind].macs(&m->layers[i]);
+    return total;
+}
+
+size_t model_activation_floats(const Model *m)
+{
+    return m->acts.used;
+}

@@ -1,0 +1,288 @@
+/* runfiles.c - run.txt, summary.txt, curves.svg, confusion.csv, classes.csv and
+ * misclassified.ppm for a training run, and the summary printed at its end. Every
+ * file is built in a StrBuf or Canvas and written atomically by report. */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include "base/platform.h"
+#include "base/readfile.h"
+#include "report/confusion.h"
+#include "report/grid.h"
+#include "report/plot.h"
+#include "report/report.h"
+#include "report/summary.h"
+#include "train/runfiles.h"
+
+#define RUNFILES_PATH_MAX (TRAIN_PATH_MAX + 32)
+#define CURVES_PANEL_W 520
+#define CURVES_PANEL_H 380
+
+static const char *on_off(bool b)
+{
+    return b ? "on" : "off";
+}
+
+static Status write_buf(const RunFiles *rf, const char *name, const StrBuf *b,
+                        Error *err)
+{
+    char path[RUNFILES_PATH_MAX];
+    snprintf(path, sizeof path, "%s/%s", rf->cfg->out_dir, name);
+    Status st = strbuf_status(b, path, err);
+    if (st == STATUS_OK)
+        st = report_write_atomic(path, b->data, b->len, err);
+    return st;
+}
+
+/* Every option under its command-line name, so a run can be repeated from it. */
+static void options_text(StrBuf *o, const TrainConfig *c)
+{
+    const RunOptions *r = &c->opts;
+    strbuf_printf(o, "model: %s\nnorm: %s\ngroups: %d\nepochs: %d\nbatch: %d\n"
+                  "lr: %g\nmomentum: %g\nwd: %g\nnesterov: %s\nschedule: %s\n",
+                  r->model.name, model_norm_names[r->model.norm], r->model.groups,
+                  r->epochs, r->model.batch, r->lr, (double)r->sgd.momentum,
+                  (double)r->sgd.weight_decay, on_off(r->sgd.nesterov),
+                  schedule_names[r->schedule]);
+    strbuf_printf(o, "smoothing: %g\ndropout: %g\ncrop: %d\nflip: %s\ncutout: %d\n"
+                  "tta: %s\nseed: %llu\nconv: %s\ndata: %s\nout: %s\n"
+                  "limit-train: %zu\nlimit-test: %zu\nforce: %s\nquiet: %s\n",
+                  (double)r->label_smoothing, (double)r->model.dropout,
+                  r->augment.crop_pad, on_off(r->augment.flip), r->augment.cutout,
+                  on_off(r->tta), (unsigned long long)r->seed,
+                  r->model.conv == CONV_NAIVE ? "naive" : "blocked", r->data_dir,
+                  c->out_dir, r->limit_train, r->limit_test, on_off(c->force),
+                  on_off(c->quiet));
+}
+
+static void results_text(StrBuf *o, const RunLog *log, double wall)
+{
+    int best = runlog_best(log);
+    const RunLogRow *last = log->n ? &log->rows[log->n - 1] : NULL;
+    strbuf_printf(o, "status: finished\nepochs_done: %d\nwall_seconds: %.1f\n"
+                  "train_seconds: %.1f\n", log->n, wall, runlog_seconds(log));
+    if (!last)
+        return;
+    strbuf_printf(o, "final_test_acc: %.2f\nfinal_train_acc: %.2f\n"
+                  "final_test_loss: %.6f\nbest_test_acc: %.2f\nbest_epoch: %g\n",
+                  last->test_acc, last->train_acc, last->test_loss,
+                  log->rows[best].test_acc, log->rows[best].epoch);
+    if (!isnan(last->test_acc_flip))
+        strbuf_printf(o, "final_test_acc_flip: %.2f\n", last->test_acc_flip);
+}
+
+void runfiles_info(StrBuf *out, const RunFiles *rf, const RunLog *log, double wall)
+{
+    strbuf_printf(out, "# cifar-train run: every option by its command-line name, "
+                  "then the results\nversion: %s\nstart: %s\nthreads: %d\n"
+                  "parameters: %zu\nmacs_per_image: %.0f\ntrain_images: %zu\n"
+                  "test_images: %zu\n", TRAIN_VERSION, rf->start_time, rf->threads,
+                  rf->model->nparams, model_macs(rf->model), rf->train_count,
+                  rf->test_count);
+    options_text(out, rf->cfg);
+    if (log)
+        results_text(out, log, wall);
+    else
+        strbuf_printf(out, "status: running\n");
+}
+
+static void start_time(char *buf, size_t cap)
+{
+    time_t now = time(NULL);
+    struct tm *utc = now == (time_t)-1 ? NULL : gmtime(&now);
+    if (!utc || strftime(buf, cap, "%Y-%m-%dT%H:%M:%SZ", utc) == 0)
+        snprintf(buf, cap, "unknown");
+}
+
+static Status write_summary(const RunFiles *rf, Error *err)
+{
+    StrBuf b;
+    char title[96];
+    strbuf_init(&b);
+    summary_title(title, sizeof title, &rf->cfg->opts.model);
+    summary_text(&b, rf->model, title);
+    Status st = write_buf(rf, "summary.txt", &b, err);
+    strbuf_free(&b);
+    return st;
+}
+
+Status runfiles_start(RunFiles *rf, const TrainConfig *cfg, const Model *model,
+                      int threads, size_t train_count, size_t test_count, Error *err)
+{
+    *rf = (RunFiles){.cfg = cfg, .model = model, .threads = threads,
+                     .train_count = train_count, .test_count = test_count,
+                     .t0 = platform_seconds()};
+    start_time(rf->start_time, sizeof rf->start_time);
+    StrBuf b;
+    strbuf_init(&b);
+    runfiles_info(&b, rf, NULL, 0.0);
+    Status st = write_buf(rf, "run.txt", &b, err);
+    strbuf_free(&b);
+    if (st == STATUS_OK)
+        st = write_summary(rf, err);
+    return st;
+}
+
+/* Columns of the log as arrays: v[0] epoch, then train loss, test loss, train
+ * accuracy, test accuracy, n each. */
+static double *log_columns(const RunLog *log)
+{
+    size_t n = (size_t)log->n;
+    double *v = malloc((5 * n + 1) * sizeof *v);
+    for (size_t i = 0; v && i < n; i++) {
+        const RunLogRow *r = &log->rows[i];
+        v[i] = r->epoch;
+        v[n + i] = r->train_loss;
+        v[2 * n + i] = r->test_loss;
+        v[3 * n + i] = r->train_acc;
+        v[4 * n + i] = r->test_acc;
+    }
+    return v;
+}
+
+void runfiles_curves(StrBuf *out, const RunLog *log, const char *title)
+{
+    double *v = log_columns(log);
+    if (!v) {
+        out->failed = true;
+        return;
+    }
+    int n = log->n;
+    PlotSeries loss[2] = {
+        {.label = "train", .x = v, .y = v + n, .n = n, .colour = 0},
+        {.label = "test", .x = v, .y = v + 2 * n, .n = n, .colour = 1},
+    };
+    PlotSeries acc[2] = {
+        {.label = "train", .x = v, .y = v + 3 * n, .n = n, .colour = 0},
+        {.label = "test", .x = v, .y = v + 4 * n, .n = n, .colour = 1},
+    };
+    PlotPanel panels[2] = {
+        {.title = "loss", .xlabel = "epoch", .ylabel = "cross-entropy loss",
+         .series = loss, .nseries = 2, .integer_x = true},
+        {.title = "accuracy", .xlabel = "epoch", .ylabel = "accuracy (%)",
+         .series = acc, .nseries = 2, .integer_x = true},
+    };
+    plot_svg(out, title, panels, 2, CURVES_PANEL_W, CURVES_PANEL_H);
+    free(v);
+}
+
+static Status read_log(const RunFiles *rf, RunLog *log, Error *err)
+{
+    char path[RUNFILES_PATH_MAX];
+    unsigned char *text;
+    size_t len;
+    snprintf(path, sizeof path, "%s/log.csv", rf->cfg->out_dir);
+    Status st = readfile_whole(path, &text, &len, err);
+    if (st != STATUS_OK)
+        return st;
+    st = runlog_parse(log, (const char *)text, path, err);
+    free(text);
+    return st;
+}
+
+static Status write_curves(const RunFiles *rf, const RunLog *log, Error *err)
+{
+    const TrainConfig *c = rf->cfg;
+    char title[TRAIN_PATH_MAX + 128];
+    snprintf(title, sizeof title, "%s: model %s, norm %s, lr %g, seed %llu",
+             c->out_dir, c->opts.model.name, model_norm_names[c->opts.model.norm],
+             c->opts.lr, (unsigned long long)c->opts.seed);
+    StrBuf b;
+    strbuf_init(&b);
+    runfiles_curves(&b, log, title);
+    Status st = write_buf(rf, "curves.svg", &b, err);
+    strbuf_free(&b);
+    return st;
+}
+
+Status runfiles_epoch(const RunFiles *rf, Error *err)
+{
+    RunLog log;
+    Status st = read_log(rf, &log, err);
+    if (st != STATUS_OK)
+        return st;
+    st = write_curves(rf, &log, err);
+    runlog_free(&log);
+    return st;
+}
+
+static Status write_confusion(const RunFiles *rf, const CifarSet *test,
+                              const unsigned char *pred, Error *err)
+{
+    Confusion cm;
+    confusion_count(&cm, test->labels, pred, test->count);
+    StrBuf b;
+    strbuf_init(&b);
+    confusion_csv(&b, &cm);
+    Status st = write_buf(rf, "confusion.csv", &b, err);
+    strbuf_free(&b);
+    strbuf_init(&b);
+    confusion_classes_csv(&b, &cm);
+    if (st == STATUS_OK)
+        st = write_buf(rf, "classes.csv", &b, err);
+    strbuf_free(&b);
+    return st;
+}
+
+static Status write_grid(const RunFiles *rf, const CifarSet *test,
+                         const unsigned char *pred, Error *err)
+{
+    Canvas c;
+    Status st = grid_misclassified(&c, test->pixels, test->labels, pred, test->count,
+                                   err);
+    if (st != STATUS_OK)
+        return st;
+    size_t len = ppm_encode(NULL, c.w, c.h, c.rgb);
+    unsigned char *ppm = malloc(len);
+    char path[RUNFILES_PATH_MAX];
+    snprintf(path, sizeof path, "%s/misclassified.ppm", rf->cfg->out_dir);
+    if (!ppm)
+        st = error_set(err, STATUS_NOMEM, "out of memory for %s", path);
+    else
+        st = report_write_atomic(path, ppm, ppm_encode(ppm, c.w, c.h, c.rgb), err);
+    free(ppm);
+    canvas_free(&c);
+    return st;
+}
+
+static void print_summary(const RunFiles *rf, const RunLog *log, double wall)
+{
+    int best = runlog_best(log);
+    if (best < 0)
+        return;
+    const RunLogRow *last = &log->rows[log->n - 1];
+    printf("done: test accuracy %.2f%% (best %.2f%% at epoch %g), train accuracy "
+           "%.2f%%; %d epochs in %.1f s\n", last->test_acc, log->rows[best].test_acc,
+           log->rows[best].epoch, last->train_acc, log->n, wall);
+    if (!isnan(last->test_acc_flip))
+        printf("with flip averaging at test time: %.2f%%\n", last->test_acc_flip);
+    printf("files in %s: log.csv curves.svg confusion.csv classes.csv "
+           "misclassified.ppm misclassified/ run.txt summary.txt\n", rf->cfg->out_dir);
+    fflush(stdout);
+}
+
+Status runfiles_finish(const RunFiles *rf, const CifarSet *test,
+                       const unsigned char *pred, Error *err)
+{
+    double wall = platform_seconds() - rf->t0;
+    RunLog log;
+    Status st = read_log(rf, &log, err);
+    if (st != STATUS_OK)
+        return st;
+    st = write_curves(rf, &log, err);
+    if (st == STATUS_OK)
+        st = write_confusion(rf, test, pred, err);
+    if (st == STATUS_OK)
+        st = write_grid(rf, test, pred, err);
+    StrBuf b;
+    strbuf_init(&b);
+    runfiles_info(&b, rf, &log, wall);
+    if (st == STATUS_OK)
+        st = write_buf(rf, "run.txt", &b, err);
+    strbuf_free(&b);
+    if (st == STATUS_OK && !rf->cfg->quiet)
+        print_summary(rf, &log, wall);
+    runlog_free(&log);
+    return st;
+}

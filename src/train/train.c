@@ -1,0 +1,735 @@
+/* train.c - the training run: data, model, epochs of SGD, evaluation, the CSV log
+ * and the misclassified test images. Everything a step needs is allocated before the
+ * first epoch. */
+#include <assert.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "base/platform.h"
+#include "kernels/ops.h"
+#include "report/progress.h"
+#include "report/report.h"
+#include "train/checkpoint.h"
+#include "train/runfiles.h"
+#include "train/train.h"
+
+/* Chosen on short runs (data/ablations/, README "Results"): one-cycle to lr 0.2
+ * with Nesterov momentum, weight decay 5e-4 on conv weights and label smoothing 0.1.
+ * The origin's recipe is --model s8 --lr 0.01 --schedule constant --wd 0
+ * --smoothing 0 --no-nesterov. */
+void train_defaults(TrainConfig *cfg)
+{
+    memset(cfg, 0, sizeof *cfg);
+    RunOptions *o = &cfg->opts;
+    o->model = (ModelConfig){.name = model_name(0, NULL), .norm = NORM_BN, .groups = 4,
+                             .dropout = -1.0f, .batch = 128, .threads = 1,
+                             .conv = CONV_BLOCKED};
+    o->epochs = 20;
+    o->lr = 0.2;
+    o->sgd = (SgdConfig){.momentum = 0.9f, .weight_decay = 5e-4f, .nesterov = true};
+    o->schedule = SCHEDULE_ONECYCLE;
+    o->label_smoothing = 0.1f;
+    o->augment = (CifarAugment){.crop_pad = 4, .flip = true, .cutout = 0};
+    o->tta = false;
+    o->seed = 1;
+}
+
+typedef struct {
+    double loss;      /* summed over images */
+    size_t correct, correct_flip, count;
+    bool flipped;     /* correct_flip was measured */
+} Tally;
+
+typedef struct {
+    const TrainConfig *cfg;
+    Pool *pool;
+    Model model;
+    CifarSet train, test;
+    float *x;               /* [batch][3][32][32] */
+    unsigned char *labels;  /* [batch] */
+    float *logp;            /* [batch][10] */
+    float *probs;           /* [batch][10], flip-averaged probabilities */
+    size_t *order;          /* shuffled training indices */
+    size_t *test_idx;       /* 0 .. test.count-1 */
+    unsigned char *pred;    /* [test.count] after the last evaluation */
+    float *conf;            /* [test.count] probability of the prediction */
+    Rng shuffle, augment;
+    long step, total_steps;
+    int epoch;              /* 1-based, the one running */
+    CsvLog log;
+    /* progress within the running epoch, for checkpoints */
+    bool in_epoch;          /* order is shuffled for it */
+    size_t next;            /* its next position in order */
+    int first_epoch;        /* 1, or the one a resumed run continues */
+    Tally resumed;          /* partial tallies of a resumed epoch */
+    char *rows;             /* the log's rows so far ('\n'-terminated) */
+    size_t rows_len, rows_cap;
+    /* a resumed run's checkpoint, until its state is restored */
+    Checkpoint ck;
+    unsigned char *ck_bytes;
+    size_t ck_len;
+    /* what the run shows and leaves besides the log (progress.h, runfiles.h) */
+    Progress progress;
+    RunFiles files;
+} Run;
+
+static int argmax(const float *v, int k)
+{
+    int best = 0;
+    for (int i = 1; i < k; i++)
+        if (v[i] > v[best])
+            best = i;
+    return best;
+}
+
+static void *alloc_array(size_t count, size_t size, const char *what, Status *st,
+                         Error *err)
+{
+    size_t bytes;
+    void *p = NULL;
+    if (*st == STATUS_OK && size_mul(count ? count : 1, size, &bytes))
+        p = malloc(bytes);
+    if (!p && *st == STATUS_OK)
+        *st = error_set(err, STATUS_NOMEM, "out of memory for %s", what);
+    return p;
+}
+
+static Status load_data(Run *r, Error *err)
+{
+    const RunOptions *o = &r->cfg->opts;
+    Status st = cifar_load_train(&r->train, o->data_dir, o->limit_train, err);
+    if (st == STATUS_OK)
+        st = cifar_load_test(&r->test, o->data_dir, o->limit_test, err);
+    if (st != STATUS_OK)
+        return st;
+    if ((size_t)o->model.batch > r->train.count)
+        return error_set(err, STATUS_USAGE,
+                         "--batch %d is larger than the %zu training images",
+                         o->model.batch, r->train.count);
+    return STATUS_OK;
+}
+
+static Status allocate_run(Run *r, Error *err)
+{
+    size_t batch = (size_t)r->cfg->opts.model.batch, k = MODEL_CLASSES;
+    Status st = STATUS_OK;
+    r->x = alloc_array(batch * CIFAR_IMAGE_BYTES, sizeof(float), "a batch", &st, err);
+    r->labels = alloc_array(batch, 1, "labels", &st, err);
+    r->logp = alloc_array(batch * k, sizeof(float), "outputs", &st, err);
+    r->probs = alloc_array(batch * k, sizeof(float), "outputs", &st, err);
+    r->order = alloc_array(r->train.count, sizeof(size_t), "indices", &st, err);
+    r->test_idx = alloc_array(r->test.count, sizeof(size_t), "indices", &st, err);
+    r->pred = alloc_array(r->test.count, 1, "predictions", &st, err);
+    r->conf = alloc_array(r->test.count, sizeof(float), "predictions", &st, err);
+    if (st != STATUS_OK)
+        return st;
+    for (size_t i = 0; i < r->train.count; i++)
+        r->order[i] = i;
+    for (size_t i = 0; i < r->test.count; i++)
+        r->test_idx[i] = i;
+    return STATUS_OK;
+}
+
+static void free_run(Run *r)
+{
+    free(r->x), free(r->labels), free(r->logp), free(r->probs);
+    free(r->order), free(r->test_idx), free(r->pred), free(r->conf);
+    free(r->rows), free(r->ck_bytes);
+    checkpoint_free(&r->ck);
+    model_free(&r->model);
+    cifar_free(&r->train);
+    cifar_free(&r->test);
+}
+
+/* Fisher-Yates with the run's shuffle stream. */
+static void shuffle(size_t *v, size_t n, Rng *rng)
+{
+    for (size_t i = n; i > 1; i--) {
+        size_t j = rng_below(rng, (uint32_t)i);
+        size_t t = v[i - 1];
+        v[i - 1] = v[j];
+        v[j] = t;
+    }
+}
+
+double train_step(Model *m, Pool *pool, const TrainBatch *b, float smoothing,
+                  const SgdConfig *sgd, float lr, float *logp)
+{
+    const float *logits = model_forward(m, b->x, b->n, true, b->key, pool);
+    loss_log_softmax(b->n, MODEL_CLASSES, logp, logits);
+    double loss = loss_nll(b->n, MODEL_CLASSES, logp, b->labels, smoothing);
+    if (!isfinite(loss))
+        return loss;
+    model_zero_grad(m);
+    loss_backward(b->n, MODEL_CLASSES, model_logits_grad(m, b->n), logp, b->labels,
+                  smoothing);
+    model_backward(m, b->x, b->n, b->key, pool);
+    sgd_step(sgd, lr, m->params.base, m->moms.base, m->grads.base, m->param_span,
+             m->ndecay);
+    return loss;
+}
+
+static Status train_batch(Run *r, size_t start, int n, Tally *t, Error *err)
+{
+    const RunOptions *o = &r->cfg->opts;
+    cifar_fill_batch(&r->train, r->order + start, n, r->x, r->labels, &o->augment,
+                     &r->augment, 0);
+    TrainBatch b = {r->x, r->labels, n,
+                    rng_hash(o->seed ^ RNG_STREAM_DROPOUT, (uint64_t)r->step)};
+    float lr = (float)schedule_lr(o->schedule, o->lr, r->step, r->total_steps);
+    double loss = train_step(&r->model, r->pool, &b, o->label_smoothing, &o->sgd, lr,
+                             r->logp);
+    if (!isfinite(loss))
+        return error_set(err, STATUS_DIVERGED,
+                         "the loss became %s at step %ld (epoch %d): the learning "
+                         "rate (--lr %g) is probably too high",
+                         isnan(loss) ? "NaN" : "infinite", r->step + 1, r->epoch,
+                         o->lr);
+    for (int i = 0; i < n; i++)
+        t->correct += argmax(r->logp + i * MODEL_CLASSES, MODEL_CLASSES) == r->labels[i];
+    t->loss += loss * n;
+    t->count += (size_t)n;
+    r->step++;
+    return STATUS_OK;
+}
+
+/* All parameters finite: a checkpoint never keeps weights that diverged. */
+static bool params_finite(const Model *m)
+{
+    for (size_t i = 0; i < m->param_span; i++)
+        if (!isfinite(m->params.base[i]))
+            return false;
+    return true;
+}
+
+static void checkpoint_path(char *buf, size_t size, const char *dir)
+{
+    snprintf(buf, size, "%s/" CHECKPOINT_FILE, dir);
+}
+
+/* The run's options and state now, pointing into r (nothing allocated). */
+static void checkpoint_of(const Run *r, const Tally *t, Checkpoint *c)
+{
+    const TrainConfig *cfg = r->cfg;
+    memset(c, 0, sizeof *c);
+    c->opts = cfg->opts;
+    c->epochs_done = r->in_epoch ? r->epoch - 1 : r->epoch;
+    c->in_epoch = r->in_epoch;
+    if (r->in_epoch) {
+        c->next = r->next;
+        c->tally_loss = t->loss;
+        c->tally_correct = t->correct;
+        c->tally_count = t->count;
+    }
+    c->step = r->step;
+    c->shuffle = r->shuffle;
+    c->augment_rng = r->augment;
+    c->train_count = r->train.count;
+    c->order = r->order;
+    c->log = r->rows;
+    c->log_len = r->rows_len;
+}
+
+/* Replace out_dir/checkpoint.bin atomically with the state now; t holds the running
+ * epoch's partial tallies (used when r->in_epoch). Weights that are no longer finite
+ * are never saved: the last good checkpoint stays. */
+static Status save_checkpoint(const Run *r, const Tally *t, Error *err)
+{
+    const TrainConfig *cfg = r->cfg;
+    if (!params_finite(&r->model))
+        return error_set(err, STATUS_DIVERGED,
+                         "the weights became NaN or infinite by step %ld (epoch %d): "
+                         "the learning rate (--lr %g) is probably too high; the last "
+                         "checkpoint is kept", r->step, r->epoch, cfg->opts.lr);
+    Checkpoint c;
+    checkpoint_of(r, t, &c);
+    size_t len = checkpoint_encode(NULL, 0, &c, &r->model);
+    unsigned char *buf = len ? malloc(len) : NULL;
+    if (!buf)
+        return error_set(err, STATUS_NOMEM, "out of memory for the checkpoint");
+    size_t written = checkpoint_encode(buf, len, &c, &r->model);
+    assert(written == len);
+    (void)written;
+    char path[TRAIN_PATH_MAX + 32];
+    checkpoint_path(path, sizeof path, cfg->out_dir);
+    Status st = report_write_atomic(path, buf, len, err);
+    free(buf);
+    return st;
+}
+
+/* cfg->stop asked to stop before the next step: save the state there. */
+static Status interrupt(Run *r, const Tally *t, Error *err)
+{
+    const TrainConfig *cfg = r->cfg;
+    if (!cfg->quiet) {
+        progress_clear(&r->progress);
+        fprintf(stderr, "cifar-train: interrupted; saving a checkpoint (interrupt "
+                "again to quit at once)\n");
+        fflush(stderr);
+    }
+    Status st = save_checkpoint(r, t, err);
+    if (st != STATUS_OK)
+        return st;
+    return error_set(err, STATUS_INTERRUPTED, "interrupted in epoch %d after step %ld; "
+                     "the run is saved: continue it with  cifar-train --resume %s",
+                     r->epoch, r->step, cfg->out_dir);
+}
+
+/* The live progress line after a batch: epoch, batch, running loss and accuracy. */
+static void show_progress(Run *r, const Tally *t)
+{
+    size_t batch = (size_t)r->cfg->opts.model.batch;
+    progress_batch(&r->progress, r->epoch, (long)((r->next + batch - 1) / batch),
+                   (ProgressTally){t->loss, t->correct, t->count}, platform_seconds());
+}
+
+/* The rest of the running epoch from r->next, shuffling first when it starts. Stops
+ * before a step when cfg->stop says so, with a checkpoint of the state there. */
+static Status train_epoch(Run *r, Tally *t, Error *err)
+{
+    int batch = r->cfg->opts.model.batch;
+    if (!r->in_epoch) {
+        shuffle(r->order, r->train.count, &r->shuffle);
+        r->in_epoch = true;
+        r->next = 0;
+    }
+    while (r->next < r->train.count) {
+        if (r->cfg->stop && r->cfg->stop())
+            return interrupt(r, t, err);
+        size_t left = r->train.count - r->next;
+        int n = left < (size_t)batch ? (int)left : batch;
+        Status st = train_batch(r, r->next, n, t, err);
+        if (st != STATUS_OK)
+            return st;
+        r->next += (size_t)n;
+        show_progress(r, t);
+    }
+    r->in_epoch = false;
+    r->next = 0;
+    return STATUS_OK;
+}
+
+/* probs[i] = exp(logp[i]) for n rows, averaged with what is there when add. */
+static void to_probs(float *probs, const float *logp, int n, int add)
+{
+    for (int i = 0; i < n * MODEL_CLASSES; i++) {
+        float p = expf(logp[i]);
+        probs[i] = add ? 0.5f * (probs[i] + p) : p;
+    }
+}
+
+static void eval_batch(Run *r, size_t start, int n, Tally *t)
+{
+    Model *m = &r->model;
+    const size_t *idx = r->test_idx + start;
+    for (int flip = 0; flip <= (t->flipped ? 1 : 0); flip++) {
+        cifar_fill_batch(&r->test, idx, n, r->x, r->labels, NULL, NULL, flip);
+        const float *logits = model_forward(m, r->x, n, false, 0, r->pool);
+        loss_log_softmax(n, MODEL_CLASSES, r->logp, logits);
+        to_probs(r->probs, r->logp, n, flip);
+        if (flip)
+            continue;
+        t->loss += loss_nll(n, MODEL_CLASSES, r->logp, r->labels, 0.0f) * n;
+        for (int i = 0; i < n; i++) {
+            int p = argmax(r->logp + i * MODEL_CLASSES, MODEL_CLASSES);
+            t->correct += p == r->labels[i];
+            r->pred[start + (size_t)i] = (unsigned char)p;
+            r->conf[start + (size_t)i] = expf(r->logp[i * MODEL_CLASSES + p]);
+        }
+    }
+    for (int i = 0; t->flipped && i < n; i++)
+        t->correct_flip += argmax(r->probs + i * MODEL_CLASSES, MODEL_CLASSES) ==
+                           r->labels[i];
+    t->count += (size_t)n;
+}
+
+/* Test accuracy, and with flip averaging when t->flipped is set. */
+static void evaluate(Run *r, Tally *t)
+{
+    int batch = r->cfg->opts.model.batch;
+    for (size_t start = 0; start < r->test.count; start += (size_t)batch) {
+        size_t left = r->test.count - start;
+        eval_batch(r, start, left < (size_t)batch ? (int)left : batch, t);
+    }
+}
+
+static double percent(size_t part, size_t whole)
+{
+    return whole ? 100.0 * (double)part / (double)whole : 0.0;
+}
+
+/* Keep a log row for the checkpoints, which restore the log on resume. */
+static Status keep_row(Run *r, const char *line, Error *err)
+{
+    size_t n = strlen(line);
+    if (r->rows_len + n + 2 > r->rows_cap) {
+        size_t cap = 2 * (r->rows_len + n + 2);
+        char *grown = realloc(r->rows, cap);
+        if (!grown)
+            return error_set(err, STATUS_NOMEM, "out of memory for the log");
+        r->rows = grown;
+        r->rows_cap = cap;
+    }
+    memcpy(r->rows + r->rows_len, line, n);
+    r->rows_len += n;
+    r->rows[r->rows_len++] = '\n';
+    r->rows[r->rows_len] = '\0';
+    return STATUS_OK;
+}
+
+static Status log_epoch(Run *r, int epoch, const Tally *tr, const Tally *te,
+                        double seconds, Error *err)
+{
+    const RunOptions *o = &r->cfg->opts;
+    char flip[32] = "";
+    if (te->flipped)
+        snprintf(flip, sizeof flip, "%.2f", percent(te->correct_flip, te->count));
+    double lr = schedule_lr(o->schedule, o->lr, r->step - 1, r->total_steps);
+    char line[512];
+    snprintf(line, sizeof line, "%d,%s,%llu,%.6g,%.6f,%.2f,%.6f,%.2f,%.1f,%s,%s",
+             epoch, model_norm_names[o->model.norm], (unsigned long long)o->seed,
+             lr, tr->loss / (double)tr->count, percent(tr->correct, tr->count),
+             te->loss / (double)te->count, percent(te->correct, te->count), seconds,
+             o->model.name, flip);
+    if (!r->cfg->quiet) {
+        printf("epoch %2d/%d  lr %.5f  train loss %.4f acc %6.2f%%  test loss %.4f "
+               "acc %6.2f%%%s%s%s  %.1fs\n", epoch, o->epochs, lr,
+               tr->loss / (double)tr->count, percent(tr->correct, tr->count),
+               te->loss / (double)te->count, percent(te->correct, te->count),
+               te->flipped ? " (flip " : "", flip, te->flipped ? "%)" : "", seconds);
+        fflush(stdout);
+    }
+    Status st = keep_row(r, line, err);
+    return st == STATUS_OK ? csvlog_append(&r->log, line, err) : st;
+}
+
+/* File name of misclassified test image i. */
+static void misclassified_name(char *buf, size_t size, const char *dir, size_t i,
+                               int truth, int pred)
+{
+    snprintf(buf, size, "%s/%05zu_%s_as_%s.ppm", dir, i, cifar_class_names[truth],
+             cifar_class_names[pred]);
+}
+
+static int class_index(const char *name)
+{
+    for (int c = 0; c < CIFAR_CLASSES; c++)
+        if (strcmp(name, cifar_class_names[c]) == 0)
+            return c;
+    return -1;
+}
+
+/* Remove the images an earlier run listed in dir/index.csv, so a run started over
+ * with --force leaves no stale pictures. Files it cannot parse are left alone. */
+static void remove_listed(const char *dir)
+{
+    char path[TRAIN_PATH_MAX + 64], line[128], truth[16], pred[16];
+    snprintf(path, sizeof path, "%s/index.csv", dir);
+    FILE *f = fopen(path, "r");
+    if (!f)
+        return;
+    while (fgets(line, sizeof line, f)) {
+        size_t i;
+        if (sscanf(line, "%zu,%15[a-z],%15[a-z]", &i, truth, pred) != 3)
+            continue;
+        int t = class_index(truth), p = class_index(pred);
+        if (t < 0 || p < 0)
+            continue;
+        misclassified_name(path, sizeof path, dir, i, t, p);
+        remove(path);
+    }
+    fclose(f);
+}
+
+/* The index text (index,true,predicted,confidence) in a malloc'd buffer. */
+static char *misclassified_index(const Run *r, size_t *len)
+{
+    size_t cap = 64 + r->test.count * 48, used;
+    char *text = malloc(cap);
+    if (!text)
+        return NULL;
+    used = (size_t)snprintf(text, cap, "index,true,predicted,confidence\n");
+    for (size_t i = 0; i < r->test.count; i++)
+        if (r->pred[i] != r->test.labels[i])
+            used += (size_t)snprintf(text + used, cap - used, "%zu,%s,%s,%.4f\n", i,
+                                     cifar_class_names[r->test.labels[i]],
+                                     cifar_class_names[r->pred[i]],
+                                     (double)r->conf[i]);
+    *len = used;
+    return text;
+}
+
+/* misclassified/index.csv, written first so that an interrupted run's images are
+ * still found by the next cleanup, then NNNNN_true_as_pred.ppm for every wrong
+ * test image with its original pixels. */
+static Status write_misclassified(const Run *r, Error *err)
+{
+    char dir[TRAIN_PATH_MAX + 32], path[TRAIN_PATH_MAX + 64];
+    snprintf(dir, sizeof dir, "%s/misclassified", r->cfg->out_dir);
+    Status st = platform_mkdirs(dir, err);
+    if (st != STATUS_OK)
+        return st;
+    remove_listed(dir);
+    size_t len;
+    char *text = misclassified_index(r, &len);
+    if (!text)
+        return error_set(err, STATUS_NOMEM, "out of memory for the misclassified index");
+    snprintf(path, sizeof path, "%s/index.csv", dir);
+    st = report_write_atomic(path, text, len, err);
+    free(text);
+    unsigned char ppm[64 + CIFAR_IMAGE_BYTES];
+    for (size_t i = 0; i < r->test.count && st == STATUS_OK; i++) {
+        if (r->pred[i] == r->test.labels[i])
+            continue;
+        size_t n = ppm_encode(ppm, CIFAR_SIDE, CIFAR_SIDE,
+                              r->test.pixels + i * CIFAR_IMAGE_BYTES);
+        misclassified_name(path, sizeof path, dir, i, r->test.labels[i], r->pred[i]);
+        st = report_write_atomic(path, ppm, n, err);
+    }
+    return st;
+}
+
+/* A resumed run's log: the header and the checkpoint's rows, replacing log.csv
+ * atomically (so rows logged after the checkpoint, by a run killed in between, go). */
+static Status restore_log(const Run *r, const char *path, Error *err)
+{
+    size_t header = strlen(TRAIN_CSV_HEADER), len = header + 1 + r->rows_len;
+    char *text = malloc(len + 1);
+    if (!text)
+        return error_set(err, STATUS_NOMEM, "out of memory for the log");
+    memcpy(text, TRAIN_CSV_HEADER "\n", header + 1);
+    memcpy(text + header + 1, r->rows, r->rows_len);
+    Status st = report_write_atomic(path, text, len, err);
+    free(text);
+    return st;
+}
+
+static Status open_log(Run *r, Error *err)
+{
+    const TrainConfig *cfg = r->cfg;
+    char path[TRAIN_PATH_MAX + 32];
+    Status st = platform_mkdirs(cfg->out_dir, err);
+    if (st != STATUS_OK)
+        return st;
+    snprintf(path, sizeof path, "%s/log.csv", cfg->out_dir);
+    if (cfg->resume) {
+        st = restore_log(r, path, err);
+        return st == STATUS_OK ? csvlog_open(&r->log, path, TRAIN_CSV_HEADER, err) : st;
+    }
+    if (platform_is_file(path)) {
+        if (!cfg->force)
+            return error_set(err, STATUS_USAGE,
+                             "%s already exists: pass --force to start over, or "
+                             "--out DIR for a new run", path);
+        if (remove(path) != 0)
+            return error_set(err, STATUS_IO, "cannot remove %s", path);
+        /* The old run's checkpoint goes too: it would not match the new log. */
+        checkpoint_path(path, sizeof path, cfg->out_dir);
+        if (platform_is_file(path) && remove(path) != 0)
+            return error_set(err, STATUS_IO, "cannot remove %s", path);
+        snprintf(path, sizeof path, "%s/log.csv", cfg->out_dir);
+    }
+    return csvlog_open(&r->log, path, TRAIN_CSV_HEADER, err);
+}
+
+/* An option that a resumed run cannot change. */
+static Status differs(const char *option, const char *dir, const Checkpoint *c,
+                      Error *err)
+{
+    return error_set(err, STATUS_USAGE, "--%s differs from the run in %s (model %s, "
+                     "norm %s): a resumed run keeps its options; only --epochs, --data, "
+                     "--threads and --quiet may change", option, dir,
+                     c->opts.model.name, model_norm_names[c->opts.model.norm]);
+}
+
+/* cfg must be the checkpoint's run, apart from what a resumed run may change. */
+static Status check_resume_options(const TrainConfig *cfg, const Checkpoint *c,
+                                   Error *err)
+{
+    const char *option = runopts_differing(&cfg->opts, &c->opts);
+    if (!option && cfg->force)
+        option = "force";
+    if (option)
+        return differs(option, cfg->out_dir, c, err);
+    if (cfg->opts.epochs <= c->epochs_done)
+        return error_set(err, STATUS_USAGE, "the run in %s has finished %d epochs: pass "
+                         "--epochs N with N > %d to train it further", cfg->out_dir,
+                         c->epochs_done, c->epochs_done);
+    return STATUS_OK;
+}
+
+/* Read and check a resumed run's checkpoint; its tensors are restored later, into
+ * the model built from the same options. */
+static Status load_checkpoint(Run *r, Error *err)
+{
+    char path[TRAIN_PATH_MAX + 32];
+    checkpoint_path(path, sizeof path, r->cfg->out_dir);
+    Status st = checkpoint_read_file(path, &r->ck_bytes, &r->ck_len, err);
+    if (st == STATUS_OK)
+        st = checkpoint_decode(&r->ck, r->ck_bytes, r->ck_len, path, err);
+    if (st == STATUS_OK)
+        st = check_resume_options(r->cfg, &r->ck, err);
+    return st;
+}
+
+/* Continue where the checkpoint stopped: tensors, order, RNG streams, step, the
+ * partial epoch and the log rows. */
+static Status restore_run(Run *r, Error *err)
+{
+    Checkpoint *c = &r->ck;
+    char path[TRAIN_PATH_MAX + 32];
+    checkpoint_path(path, sizeof path, r->cfg->out_dir);
+    if (r->train.count != c->train_count)
+        return error_set(err, STATUS_USAGE, "%s was trained on %zu images, but %s gives "
+                         "%zu (another dataset or --limit-train?)", path,
+                         c->train_count, r->cfg->opts.data_dir, r->train.count);
+    Status st = checkpoint_restore(c, r->ck_bytes, r->ck_len, &r->model, path, err);
+    if (st != STATUS_OK)
+        return st;
+    memcpy(r->order, c->order, c->train_count * sizeof *r->order);
+    r->shuffle = c->shuffle;
+    r->augment = c->augment_rng;
+    r->step = (long)c->step;
+    r->first_epoch = c->epochs_done + 1;
+    r->in_epoch = c->in_epoch;
+    r->next = (size_t)c->next;
+    r->resumed = (Tally){.loss = c->tally_loss, .correct = (size_t)c->tally_correct,
+                         .count = (size_t)c->tally_count};
+    r->rows = c->log;   /* taken over: the run's rows continue from these */
+    r->rows_len = c->log_len;
+    r->rows_cap = c->log_len + 1;
+    c->log = NULL;
+    free(r->ck_bytes);
+    r->ck_bytes = NULL;
+    checkpoint_free(c);
+    return STATUS_OK;
+}
+
+/* The progress display, run.txt and summary.txt (progress.h, runfiles.h). */
+static Status start_outputs(Run *r, Error *err)
+{
+    const TrainConfig *cfg = r->cfg;
+    size_t batch = (size_t)cfg->opts.model.batch;
+    progress_init(&r->progress, cfg->quiet ? NULL : stderr, platform_isatty(stderr),
+                  cfg->opts.epochs, (long)((r->train.count + batch - 1) / batch),
+                  platform_seconds());
+    Status st = runfiles_start(&r->files, cfg, &r->model, pool_threads(r->pool),
+                               r->train.count, r->test.count, err);
+    if (st == STATUS_OK && !cfg->quiet)
+        printf("activation memory %.1f MiB at batch %d; layer table in %s/summary.txt\n",
+               (double)model_activation_floats(&r->model) * sizeof(float) / 1048576.0,
+               cfg->opts.model.batch, cfg->out_dir);
+    return st;
+}
+
+static Status setup(Run *r, Error *err)
+{
+    const TrainConfig *cfg = r->cfg;
+    if (cfg->opts.epochs < 1)
+        return error_set(err, STATUS_USAGE, "--epochs %d must be at least 1",
+                         cfg->opts.epochs);
+    Status st = cfg->resume ? load_checkpoint(r, err) : STATUS_OK;
+    if (st == STATUS_OK)
+        st = model_build(&r->model, &cfg->opts.model, CIFAR_IMAGE_SHAPE, err);
+    if (st == STATUS_OK)
+        st = load_data(r, err);
+    if (st == STATUS_OK)
+        st = allocate_run(r, err);
+    if (st != STATUS_OK)
+        return st;
+    model_init(&r->model, cfg->opts.seed);
+    rng_seed(&r->shuffle, cfg->opts.seed, RNG_STREAM_SHUFFLE);
+    rng_seed(&r->augment, cfg->opts.seed, RNG_STREAM_AUGMENT);
+    r->first_epoch = 1;
+    if (cfg->resume && (st = restore_run(r, err)) != STATUS_OK)
+        return st;
+    long per_epoch = (long)((r->train.count + (size_t)cfg->opts.model.batch - 1) /
+                            (size_t)cfg->opts.model.batch);
+    r->total_steps = per_epoch * cfg->opts.epochs;
+    if (!cfg->quiet) {
+        printf("model %s, norm %s, %zu parameters, %.2f M multiply-adds per image; "
+               "%zu training and %zu test images; %d thread%s\n",
+               cfg->opts.model.name, model_norm_names[cfg->opts.model.norm],
+               r->model.nparams,
+               model_macs(&r->model) / 1e6, r->train.count, r->test.count,
+               pool_threads(r->pool), pool_threads(r->pool) == 1 ? "" : "s");
+        fflush(stdout);
+    }
+    st = open_log(r, err);
+    return st == STATUS_OK ? start_outputs(r, err) : st;
+}
+
+Status train_run(const TrainConfig *cfg, Pool *pool, Error *err)
+{
+    Run r;
+    memset(&r, 0, sizeof r);
+    r.cfg = cfg;
+    r.pool = pool;
+    Status st = setup(&r, err);
+    int epochs = cfg->opts.epochs;
+    for (int epoch = r.first_epoch; epoch <= epochs && st == STATUS_OK; epoch++) {
+        double t0 = platform_seconds();
+        Tally tr = r.resumed;
+        /* Flip averaging costs a second test pass: every epoch with --tta, else
+         * only after the last epoch, where it gives the run's headline figure. */
+        Tally te = {.flipped = cfg->opts.tta || epoch == epochs};
+        r.resumed = (Tally){0};
+        r.epoch = epoch;
+        st = train_epoch(&r, &tr, err);
+        if (st == STATUS_OK) {
+            evaluate(&r, &te);
+            progress_epoch_end(&r.progress, epoch,
+                               (ProgressTally){tr.loss, tr.correct, tr.count},
+                               platform_seconds());
+            st = log_epoch(&r, epoch, &tr, &te, platform_seconds() - t0, err);
+        }
+        if (st == STATUS_OK)
+            st = runfiles_epoch(&r.files, err);
+        if (st == STATUS_OK)
+            st = save_checkpoint(&r, &tr, err);
+    }
+    /* The training images are not needed past the last step: their 154 MB go back
+     * before the end's outputs take memory of their own, so that the end of a run
+     * is not its peak. */
+    cifar_free(&r.train);
+    if (st == STATUS_OK)
+        st = write_misclassified(&r, err);
+    if (st == STATUS_OK)
+        st = runfiles_finish(&r.files, &r.test, r.pred, err);
+    progress_clear(&r.progress);
+    if (r.log.f) {
+        Error close_err;
+        Status cs = csvlog_close(&r.log, &close_err);
+        if (st == STATUS_OK && cs != STATUS_OK)
+            st = error_set(err, cs, "%s", close_err.msg);
+    }
+    free_run(&r);
+    return st;
+}
+
+Status train_resume_config(const char *dir, TrainConfig *cfg, Error *err)
+{
+    char path[TRAIN_PATH_MAX + 32];
+    if (strlen(dir) >= TRAIN_PATH_MAX)
+        return error_set(err, STATUS_USAGE, "run directory name too long: %.100s...",
+                         dir);
+    checkpoint_path(path, sizeof path, dir);
+    unsigned char *bytes = NULL;
+    size_t len = 0;
+    Checkpoint c;
+    Status st = checkpoint_read_file(path, &bytes, &len, err);
+    if (st == STATUS_OK)
+        st = checkpoint_decode(&c, bytes, len, path, err);
+    free(bytes);
+    if (st != STATUS_OK)
+        return st;
+    train_defaults(cfg);
+    int threads = cfg->opts.model.threads;
+    cfg->opts = c.opts;
+    cfg->opts.model.threads = threads;   /* not stored: not part of the run */
+    snprintf(cfg->out_dir, sizeof cfg->out_dir, "%s", dir);
+    cfg->resume = true;
+    checkpoint_free(&c);
+    return STATUS_OK;
+}
