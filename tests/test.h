@@ -132,5 +132,6 @@ extern const TestCase progress_tests[];
 extern const TestCase checkpoint_tests[];
 extern const TestCase runopts_tests[];
 extern const TestCase bench_tests[];
+extern const TestCase optim_tests[];
 
 #endif
