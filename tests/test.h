@@ -133,5 +133,6 @@ extern const TestCase checkpoint_tests[];
 extern const TestCase runopts_tests[];
 extern const TestCase bench_tests[];
 extern const TestCase optim_tests[];
+extern const TestCase augment_tests[];
 
 #endif
