@@ -39,13 +39,15 @@ static int check_sgd_steps(bool nesterov, const float want_w[3][2],
 }
 
 /* Plain momentum: g = grad + wd*w (element 0 only), v = 0.5*v + g, w -= 0.25*v.
- *   step 1: e0: g = 1 + 0.5*2 = 2,           v = 2,                w = 2 - 0.5 = 1.5
- *           e1: g = 1,                       v = 1,                w = 2 - 0.25 = 1.75
- *   step 2: e0: g = 1 + 0.5*1.5 = 1.75,      v = 1 + 1.75 = 2.75,  w = 1.5 - 0.6875 = 0.8125
- *           e1: g = 1,                       v = 0.5 + 1 = 1.5,    w = 1.75 - 0.375 = 1.375
+ *   step 1: e0: g = 1 + 0.5*2 = 2,        v = 2,            w = 2 - 0.5 = 1.5
+ *           e1: g = 1,                    v = 1,            w = 2 - 0.25 = 1.75
+ *   step 2: e0: g = 1 + 0.5*1.5 = 1.75,   v = 1 + 1.75 = 2.75,
+ *               w = 1.5 - 0.6875 = 0.8125
+ *           e1: g = 1,                    v = 0.5 + 1 = 1.5, w = 1.75 - 0.375 = 1.375
  *   step 3: e0: g = 1 + 0.5*0.8125 = 1.40625, v = 1.375 + 1.40625 = 2.78125,
  *               w = 0.8125 - 0.6953125 = 0.1171875
- *           e1: g = 1,                       v = 0.75 + 1 = 1.75,  w = 1.375 - 0.4375 = 0.9375 */
+ *           e1: g = 1,                    v = 0.75 + 1 = 1.75,
+ *               w = 1.375 - 0.4375 = 0.9375 */
 static int test_sgd_momentum_hand(void)
 {
     const float want_w[3][2] = {{1.5f, 1.75f}, {0.8125f, 1.375f}, {0.1171875f, 0.9375f}};
@@ -226,7 +228,8 @@ static int test_model_decay_layout(void)
             int rc = check_decay_layout(&m);
             model_free(&m);
             if (rc != 0) {
-                fprintf(stderr, "  model %s, norm %s\n", name, model_norm_names[norms[k]]);
+                fprintf(stderr, "  model %s, norm %s\n", name,
+                        model_norm_names[norms[k]]);
                 return rc;
             }
         }
