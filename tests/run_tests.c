@@ -16,6 +16,7 @@ static const TestCase *const suites[] = {
     progress_tests,
     checkpoint_tests, runopts_tests,
     bench_tests,
+    optim_tests, augment_tests,
 #endif
 };
 

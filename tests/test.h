@@ -40,10 +40,10 @@ typedef struct {
 double test_max_rel_err(const float *a, const float *b, size_t n, double atol,
                         double rtol);
 
-/* Reads one record by name from a reference fixture file (format in
- * tests/fixtures/README.md). Returns a malloc'd array the caller frees, NULL if the
- * file or record is missing; *count gets the number of floats, dims (up to 4, may
- * be NULL) the shape. */
+/* Reads one record by name from a reference fixture file in tests/fixtures (their
+ * origin, format and records: tests/fixtures/README.md). Returns a malloc'd array
+ * the caller frees, NULL if the file or record is missing; *count gets the number
+ * of floats, dims (up to 4, may be NULL) the shape. */
 float *test_fixture_read(const char *file, const char *name, size_t *count,
                          int dims[4], int *ndim);
 
@@ -132,5 +132,7 @@ extern const TestCase progress_tests[];
 extern const TestCase checkpoint_tests[];
 extern const TestCase runopts_tests[];
 extern const TestCase bench_tests[];
+extern const TestCase optim_tests[];
+extern const TestCase augment_tests[];
 
 #endif

@@ -1,6 +1,7 @@
 /* test_norm.c - batch norm and group norm (layer norm = one group): hand-computed
  * cases, PyTorch float64 reference fixtures, finite-difference gradient checks,
  * accumulation into gradients, and bitwise independence from the thread count. */
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -228,6 +229,88 @@ static int test_groupnorm_hand(void)
         CHECK_CLOSE(y[i], want_y[i], HAND_TOL, 0.0);
     CHECK_CLOSE(rstd[0], 1.0, HAND_TOL, 0.0);
     CHECK_CLOSE(rstd[1], 0.5, HAND_TOL, 0.0);
+    return 0;
+}
+
+/* --- running statistics over several steps --------------------------------------- */
+
+/* Three training batches of shape {2, 2, 1, 2}. Channel 0 holds {1, 3, 1, 3}, then
+ * {0, 0, 4, 4}, then {2, 2, 2, 6}: means 2, 2, 3; sums of squared deviations 4, 16,
+ * 12, so unbiased variances 4/3, 16/3, 4. Channel 1 is 10 - 2 * channel 0: means 6,
+ * 6, 4; unbiased variances 4 times as large: 16/3, 64/3, 16. */
+static const float running_batches[3][8] = {
+    {1, 3, 8, 4, 1, 3, 8, 4},
+    {0, 0, 10, 10, 4, 4, 2, 2},
+    {2, 2, 6, 6, 2, 6, 6, -2},
+};
+
+/* run = 0.9 * run + 0.1 * batch from mean 0, variance 1:
+ *   channel 0 mean: 0.2, then 0.18 + 0.2 = 0.38, then 0.342 + 0.3 = 0.642
+ *   channel 0 var:  0.9 + 0.4/3 = 1.0333..., then 0.93 + 1.6/3 = 1.4633...,
+ *                   then 1.317 + 0.4 = 1.717
+ *   channel 1 mean: 0.6, then 0.54 + 0.6 = 1.14, then 1.026 + 0.4 = 1.426
+ *   channel 1 var:  0.9 + 1.6/3 = 1.4333..., then 1.29 + 6.4/3 = 3.4233...,
+ *                   then 3.081 + 1.6 = 4.681 */
+static const double want_run_mean[3][2] = {{0.2, 0.6}, {0.38, 1.14}, {0.642, 1.426}};
+static const double want_run_var[3][2] = {{0.9 + 0.4 / 3.0, 0.9 + 1.6 / 3.0},
+                                          {0.93 + 1.6 / 3.0, 1.29 + 6.4 / 3.0},
+                                          {1.717, 4.681}};
+
+/* The three training steps through the plain or the fused forward (with a ReLU),
+ * checking the running statistics after each. */
+static int run_three_steps(bool fused, float run_mean[2], float run_var[2])
+{
+    Shape4 s = {2, 2, 1, 2};
+    const float gamma[] = {2, -1}, beta[] = {0.5f, 1};
+    const NormFusion relu = {.relu = true, .scale = 1.0f};
+    float y[8], mean[2], rstd[2];
+    run_mean[0] = run_mean[1] = 0.0f;
+    run_var[0] = run_var[1] = 1.0f;
+    for (int step = 0; step < 3; step++) {
+        const float *x = running_batches[step];
+        if (fused)
+            bnorm_forward_train_fused(s, y, mean, rstd, run_mean, run_var, x, gamma,
+                                      beta, TEST_EPS, TEST_MOMENTUM, &relu, NULL);
+        else
+            bnorm_forward_train(s, y, mean, rstd, run_mean, run_var, x, gamma, beta,
+                                TEST_EPS, TEST_MOMENTUM, NULL);
+        for (int c = 0; c < 2; c++) {
+            CHECK_CLOSE(run_mean[c], want_run_mean[step][c], HAND_TOL, 0.0);
+            CHECK_CLOSE(run_var[c], want_run_var[step][c], HAND_TOL, 0.0);
+        }
+    }
+    return 0;
+}
+
+/* The running statistics follow the exponential average with the unbiased batch
+ * variance over several steps, the same bits through the fused forward. */
+static int test_bnorm_running_steps(void)
+{
+    float plain_mean[2], plain_var[2], fused_mean[2], fused_var[2];
+    CHECK(run_three_steps(false, plain_mean, plain_var) == 0);
+    CHECK(run_three_steps(true, fused_mean, fused_var) == 0);
+    CHECK(memcmp(plain_mean, fused_mean, sizeof plain_mean) == 0);
+    CHECK(memcmp(plain_var, fused_var, sizeof plain_var) == 0);
+    return 0;
+}
+
+/* Evaluation after those steps normalises with the running statistics:
+ * y = gamma * (x - run_mean) / sqrt(run_var + eps) + beta. */
+static int test_bnorm_eval_after_steps(void)
+{
+    Shape4 s = {1, 2, 1, 2};
+    const float x[] = {1, 3, 0, 4};
+    const float gamma[] = {2, -1}, beta[] = {0.5f, 1};
+    float run_mean[2], run_var[2], y[4];
+    CHECK(run_three_steps(false, run_mean, run_var) == 0);
+    bnorm_forward_eval(s, y, x, gamma, beta, run_mean, run_var, TEST_EPS, NULL);
+    for (int i = 0; i < 4; i++) {
+        int c = i / 2;
+        double want = (double)gamma[c] * ((double)x[i] - want_run_mean[2][c]) /
+                          sqrt(want_run_var[2][c] + (double)TEST_EPS) +
+                      (double)beta[c];
+        CHECK_CLOSE(y[i], want, HAND_TOL, 0.0);
+    }
     return 0;
 }
 
@@ -522,6 +605,8 @@ static int test_gnorm_fused_relu(void)
 const TestCase norm_tests[] = {
     {"bnorm_train_hand", test_bnorm_train_hand},
     {"bnorm_eval_hand", test_bnorm_eval_hand},
+    {"bnorm_running_steps", test_bnorm_running_steps},
+    {"bnorm_eval_after_steps", test_bnorm_eval_after_steps},
     {"layernorm_hand", test_layernorm_hand},
     {"groupnorm_hand", test_groupnorm_hand},
     {"bnorm_train_fixture", test_bnorm_train_fixture},

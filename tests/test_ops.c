@@ -261,6 +261,31 @@ static int test_loss_smoothing_hand(void)
     return 0;
 }
 
+/* Two rows of three classes, smoothing 0.3, as PyTorch's label_smoothing defines it:
+ * loss = mean over rows of (1 - s) * (-logp[label]) + s/K * sum_k (-logp[k]), that is
+ * the cross-entropy with target (1 - s) + s/K = 0.8 on the label and s/K = 0.1
+ * elsewhere. Row 0: logits {0, ln 2, ln 5}, softmax {1/8, 2/8, 5/8}, label 2.
+ * Row 1: logits {ln 3, ln 3, ln 2}, softmax {3/8, 3/8, 2/8}, label 0.
+ * dlogits = (softmax - target) / 2:
+ *   row 0: {1/8 - 0.1, 2/8 - 0.1, 5/8 - 0.8} / 2 = {0.0125, 0.075, -0.0875}
+ *   row 1: {3/8 - 0.8, 3/8 - 0.1, 2/8 - 0.1} / 2 = {-0.2125, 0.1375, 0.075} */
+static int test_loss_smoothing_batch_hand(void)
+{
+    const float logits[] = {0.0f, logf(2.0f), logf(5.0f), logf(3.0f), logf(3.0f),
+                            logf(2.0f)};
+    const unsigned char labels[] = {2, 0};
+    float logp[6], d[6] = {0};
+    loss_log_softmax(2, 3, logp, logits);
+    double row0 = -(0.1 * log(1.0 / 8) + 0.1 * log(2.0 / 8) + 0.8 * log(5.0 / 8));
+    double row1 = -(0.8 * log(3.0 / 8) + 0.1 * log(3.0 / 8) + 0.1 * log(2.0 / 8));
+    CHECK_CLOSE(loss_nll(2, 3, logp, labels, 0.3f), (row0 + row1) / 2, HAND_TOL, 0.0);
+    loss_backward(2, 3, d, logp, labels, 0.3f);
+    const double want_d[6] = {0.0125, 0.075, -0.0875, -0.2125, 0.1375, 0.075};
+    for (int i = 0; i < 6; i++)
+        CHECK_CLOSE(d[i], want_d[i], HAND_TOL, 0.0);
+    return 0;
+}
+
 /* exp(1000) overflows float and double: only the max-shifted form stays finite. */
 static int test_loss_large_logits(void)
 {
@@ -338,6 +363,51 @@ static int check_loss(TestFixture *f)
     CHECK_CLOSE(loss, want_loss[0], FIXTURE_ATOL, FIXTURE_RTOL);
     CHECK(close_arrays("dlogits", dlogits, want_d, nk));
     return 0;
+}
+
+/* The reference batch with smoothing s: the loss against (1 - s) * nll + s/K *
+ * sum_k -logp_k and dlogits against (softmax - target) / n, both formed here in
+ * double from the logits. */
+static int check_loss_smoothed(TestFixture *f, float s)
+{
+    int d[4];
+    float *logits = test_fixture_get(f, "logits", 0, d);
+    CHECK(logits != NULL);
+    int n = d[0], k = d[1];
+    CHECK((size_t)n * (size_t)k <= CASE_MAX);
+    float *label_values = test_fixture_get(f, "labels", (size_t)n, NULL);
+    CHECK(label_values != NULL);
+    unsigned char labels[CASE_MAX];
+    float logp[CASE_MAX], dlogits[CASE_MAX] = {0}, want_d[CASE_MAX];
+    double want_loss = 0.0;
+    for (int i = 0; i < n; i++) {
+        const float *row = logits + i * k;
+        labels[i] = (unsigned char)label_values[i];
+        double mx = row[0], sum = 0.0;
+        for (int j = 1; j < k; j++)
+            mx = fmax(mx, (double)row[j]);
+        for (int j = 0; j < k; j++)
+            sum += exp((double)row[j] - mx);
+        for (int j = 0; j < k; j++) {
+            double lp = (double)row[j] - mx - log(sum);
+            double target = (double)s / k + (j == labels[i] ? 1.0 - (double)s : 0.0);
+            want_loss -= target * lp / n;
+            want_d[i * k + j] = (float)((exp(lp) - target) / n);
+        }
+    }
+    loss_log_softmax(n, k, logp, logits);
+    CHECK_CLOSE(loss_nll(n, k, logp, labels, s), want_loss, FIXTURE_ATOL, FIXTURE_RTOL);
+    loss_backward(n, k, dlogits, logp, labels, s);
+    CHECK(close_arrays("dlogits", dlogits, want_d, (size_t)n * (size_t)k));
+    return 0;
+}
+
+static int test_loss_smoothing_fixture(void)
+{
+    TestFixture f = {TEST_FIXTURE("logsoftmax_nll.bin"), {NULL}, 0};
+    int rc = check_loss_smoothed(&f, 0.1f);
+    test_fixture_free(&f);
+    return rc;
 }
 
 static int test_maxpool_fixture(void)
@@ -569,10 +639,12 @@ const TestCase ops_tests[] = {
     {"maxpool_ties_wide", test_maxpool_ties_wide},
     {"avgpool_hand", test_avgpool_hand},
     {"loss_smoothing_hand", test_loss_smoothing_hand},
+    {"loss_smoothing_batch_hand", test_loss_smoothing_batch_hand},
     {"loss_large_logits", test_loss_large_logits},
     {"maxpool_fixture", test_maxpool_fixture},
     {"avgpool_fixture", test_avgpool_fixture},
     {"loss_fixture", test_loss_fixture},
+    {"loss_smoothing_fixture", test_loss_smoothing_fixture},
     {"relu_gradcheck", test_relu_gradcheck},
     {"dropout_gradcheck", test_dropout_gradcheck},
     {"maxpool_gradcheck", test_maxpool_gradcheck},
