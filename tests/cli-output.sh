@@ -56,5 +56,17 @@ sh "$sweep" --bin "$bin" --norms bn --out "$tmp/sw" $run --epochs 1 --quiet | sh
 check "a sweep run without --lrs trains at the default rate" \
     test "$(grep '^lr:' "$tmp/sw/bn-s1/run.txt")" = "$(grep '^lr:' "$tmp/direct/run.txt")"
 
+# --- stdout and stderr into one pipe ---------------------------------------------------
+# Off a terminal no progress lines: each epoch once (its summary on stdout), the two
+# header lines together, no carriage returns.
+"$bin" $run --epochs 3 --out "$tmp/piped" 2>&1 | cat >"$tmp/both"
+for e in 1 2 3; do
+    check "epoch $e once in a pipe of both streams ($(lines "$tmp/both" "^epoch +$e/3 "))" \
+        test "$(lines "$tmp/both" "^epoch +$e/3 ")" -eq 1
+done
+check "the header lines together, first" test "$(head -n 2 "$tmp/both" | cut -c 1-17)" = \
+    "$(printf 'model tiny, norm \nactivation memory')"
+check "no carriage returns in a pipe" test "$(tr -cd '\r' <"$tmp/both" | wc -c)" -eq 0
+
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]
