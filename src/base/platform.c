@@ -5,12 +5,12 @@
 #define _POSIX_C_SOURCE 200809L
 #define HAVE_POSIX 1
 #include <errno.h>
-#include <signal.h>
 #include <sys/ioctl.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 #endif
+#include <signal.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <string.h>
