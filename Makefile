@@ -86,6 +86,8 @@ test: $(TST)/run_tests $(TIL)/run_tests $(TPO)/run_tests cifar-train
 	./$(TIL)/run_tests
 	./$(TPO)/run_tests
 	sh tests/cli-errors.sh ./cifar-train
+	sh tests/cli-output.sh ./cifar-train
+	sh tests/progress-tty.sh ./cifar-train
 
 # --- sanitizers ----------------------------------------------------------------------
 SAN := build/sanitize

@@ -1,6 +1,7 @@
 /* platform.h - the few things C11 cannot do, in one place with fallbacks: make a
- * directory, flush a file to disk, tell whether a stream is a terminal, read peak
- * memory use, and list a directory's entries. Exported prefix: platform_. */
+ * directory, flush a file to disk, tell whether a stream is a terminal and how wide
+ * it is, read peak memory use, and list a directory's entries. Exported prefix:
+ * platform_. */
 #ifndef CIFAR_PLATFORM_H
 #define CIFAR_PLATFORM_H
 
@@ -17,6 +18,13 @@ bool platform_is_file(const char *path);
 bool platform_sync(FILE *f);
 /* True if f is a terminal (false where unknown). */
 bool platform_isatty(FILE *f);
+/* Columns of the terminal f (POSIX ioctl TIOCGWINSZ), 0 where unknown. */
+int platform_columns(FILE *f);
+/* Note terminal resizes from now on (POSIX SIGWINCH, SA_RESTART so no call fails
+ * with EINTR); false where the platform cannot tell. */
+bool platform_watch_resize(void);
+/* True if the terminal was resized since the last call (never without a watch). */
+bool platform_resized(void);
 /* Peak resident set size in bytes, 0 where unknown. */
 size_t platform_peak_rss(void);
 /* Online processors, at least 1 (1 where unknown). */

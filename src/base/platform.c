@@ -1,14 +1,17 @@
 /* platform.c - the POSIX calls C11 lacks (mkdir, stat, fsync, isatty, getrusage,
- * sigaction), each with a fallback where the platform has none. */
+ * sigaction, the terminal's size and SIGWINCH), each with a fallback where the
+ * platform has none. */
 #if defined(__unix__) || defined(__APPLE__)
 #define _POSIX_C_SOURCE 200809L
 #define HAVE_POSIX 1
 #include <errno.h>
-#include <signal.h>
+#include <sys/ioctl.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 #endif
+#include <signal.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -131,4 +134,49 @@ int platform_cpu_count(void)
 #else
     return 1;
 #endif
+}
+
+int platform_columns(FILE *f)
+{
+#if defined(HAVE_POSIX) && defined(TIOCGWINSZ)
+    struct winsize ws;
+    if (ioctl(fileno(f), TIOCGWINSZ, &ws) == 0 && ws.ws_col > 0)
+        return ws.ws_col;
+#else
+    (void)f;
+#endif
+    return 0;
+}
+
+/* Set by the SIGWINCH handler, cleared by platform_resized. Lock-free for the same
+ * reason as interrupt.c's flag: a handler may store only to such an atomic, and any
+ * thread of the pool may take the signal. */
+_Static_assert(ATOMIC_INT_LOCK_FREE == 2, "the resize flag must be lock-free");
+static atomic_int resized;
+
+#if defined(HAVE_POSIX) && defined(SIGWINCH)
+static void on_resize(int sig)
+{
+    (void)sig;
+    atomic_store(&resized, 1);
+}
+#endif
+
+bool platform_watch_resize(void)
+{
+#if defined(HAVE_POSIX) && defined(SIGWINCH)
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_resize;
+    sigemptyset(&sa.sa_mask);
+    sa.sa_flags = SA_RESTART;   /* a resize must not fail a write with EINTR */
+    return sigaction(SIGWINCH, &sa, NULL) == 0;
+#else
+    return false;
+#endif
+}
+
+bool platform_resized(void)
+{
+    return atomic_exchange(&resized, 0) != 0;
 }

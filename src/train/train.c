@@ -620,6 +620,7 @@ static Status start_outputs(Run *r, Error *err)
         printf("activation memory %.1f MiB at batch %d; layer table in %s/summary.txt\n",
                (double)model_activation_floats(&r->model) * sizeof(float) / 1048576.0,
                cfg->opts.model.batch, cfg->out_dir);
+    fflush(stdout);   /* before the progress line on stderr, which is unbuffered */
     return st;
 }
 
