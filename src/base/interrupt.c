@@ -1,6 +1,7 @@
 /* interrupt.c - the signal flag: with the terminal-resize flag in platform.c, the
- * only global mutable state in the tool. It is a lock-free atomic int: C11 lets a handler store to one (7.14.1.1), and unlike a
- * volatile sig_atomic_t it is also safe to read from another thread, which matters
+ * only global mutable state in the tool. It is a lock-free atomic int: C11 lets a
+ * handler store to one (7.14.1.1), and unlike a volatile sig_atomic_t it is also
+ * safe to read from another thread, which matters
  * because any thread of the worker pool may be the one that takes the signal.
  * platform_catch_once installs the handler for one delivery; only where it cannot
  * (no sigaction) does the handler reset the action itself, with signal(). No
