@@ -141,6 +141,8 @@ static int make_sample(Sample *s, NormKind norm)
     model_init(&s->m, 7);
     /* Momentum inside the layers only: the arena's alignment gaps stay zero. */
     for (int l = 0; l < s->m.nlayers; l++) {
+        if (s->m.layers[l].nparams == 0)   /* param is NULL */
+            continue;
         float *mom = s->m.moms.base + (s->m.layers[l].param - s->m.params.base);
         for (size_t i = 0; i < s->m.layers[l].nparams; i++)
             mom[i] = (float)i * 0.25f - 3.0f;

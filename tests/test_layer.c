@@ -1,6 +1,7 @@
 /* test_layer.c - a finite-difference gradient check of every layer kind, looped over
  * the layer table (a kind without a test configuration fails), on tiny tensors with
- * loss = sum r_i * y_i for random r; and accumulation: backward twice doubles. */
+ * loss = sum r_i * y_i for random r; accumulation (backward twice doubles); and a
+ * table entry for every kind, with every operation. */
 #include <stdlib.h>
 #include <string.h>
 #include "nn/layer.h"
@@ -101,7 +102,7 @@ static int setup(Case *c, LayerKind kind, Rng *rng)
     l->stats = calloc(l->nstats + 1, sizeof(float));
     l->y = calloc(c->ny, sizeof(float));
     l->dy = calloc(c->ny, sizeof(float));
-    c->scratch = calloc(layer_scratch_floats(l, 1) + 1, sizeof(float));
+    c->scratch = calloc(layer_ops[kind].scratch(l, 1) + 1, sizeof(float));
     return 0;
 }
 
@@ -217,7 +218,8 @@ static int test_layer_backward_accumulates(void)
     return 0;
 }
 
-/* The check can fail: a gradient off by 1% in one element must be caught. */
+/* The check can fail: a gradient off by 10% in one element (five times GRAD_RTOL)
+ * must be caught. */
 static int test_layer_gradient_check_fails(void)
 {
     Rng rng;
@@ -236,6 +238,22 @@ static int test_layer_gradient_check_fails(void)
     int bad = check_grad(&c, &ctx, c.x, c.dx, c.nx, "dx");
     teardown(&c);
     CHECK(bad);
+    return 0;
+}
+
+/* Every kind has every operation: an entry left out of the table (or without one of
+ * its functions) would be all zero and crash only when a model uses it. */
+static int test_layer_table_complete(void)
+{
+    for (int k = 0; k < LAYER_KIND_COUNT; k++) {
+        const LayerOps *o = &layer_ops[k];
+        if (!o->name || !o->plan || !o->init || !o->forward || !o->backward ||
+            !o->macs || !o->scratch) {
+            fprintf(stderr, "  layer kind %d (%s) lacks an operation\n", k,
+                    o->name ? o->name : "no name");
+            return 1;
+        }
+    }
     return 0;
 }
 
@@ -259,6 +277,7 @@ const TestCase layer_tests[] = {
     {"layer_gradients", test_layer_gradients},
     {"layer_backward_accumulates", test_layer_backward_accumulates},
     {"layer_gradient_check_fails", test_layer_gradient_check_fails},
+    {"layer_table_complete", test_layer_table_complete},
     {"layer_add_rejects_shapes", test_layer_add_rejects_shapes},
     {NULL, NULL},
 };

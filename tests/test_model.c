@@ -1,7 +1,9 @@
 /* test_model.c - the origin's net (s8) against the independent PyTorch float64
  * implementation in tests/fixtures/s8_{bn,ln,gn}.bin: log-probabilities, loss, every
  * parameter gradient, the weights after two SGD steps and batch norm's running
- * statistics; plus the parameter count and shape errors. */
+ * statistics; plus the parameter count and shape errors; every built-in model with
+ * dropout the same bit for bit with and without fusion and shared buffers; and a
+ * finite-difference check of the whole of tiny with dropout. */
 #include <stdlib.h>
 #include <string.h>
 #include "dataset/cifar.h"
@@ -9,6 +11,7 @@
 #include "nn/model.h"
 #include "test.h"
 #include "train/optim.h"
+#include "train/train.h"
 
 /* The reference is float64 rounded to float32; our float32 sums over up to ~10^5
  * terms per gradient entry (batch 4 x 36x36 maps) lose a few ulps each, so gradients
@@ -230,70 +233,239 @@ static int test_model_bad_config(void)
     return 0;
 }
 
-/* Logits and parameter gradients of one training step of s8 with dropout on random
- * data into logits[2][10] and grads[param_span]; with separate set, every layer that
- * shares its input's buffer gets a buffer of its own first. Returns 0 on success. */
-static int step_s8_dropout(bool separate, float *logits, float *grads, size_t span)
+/* --- fused against plain passes, shared against separate buffers --------------- */
+
+enum { VAR_N = 2, VAR_STEPS = 3 };
+
+/* What a few training steps leave behind, for comparing two builds bit for bit. */
+typedef struct {
+    double loss[VAR_STEPS];
+    float *params, *stats;
+    size_t span, nstats;
+    float logits[VAR_N * MODEL_CLASSES];   /* evaluation forward after the steps */
+} VarResult;
+
+static void var_free(VarResult *r)
 {
-    enum { N = 2 };
-    Model m;
-    Error err;
-    ModelConfig cfg = {.name = "s8", .norm = NORM_BN, .groups = 4, .dropout = 0.3f,
-                       .batch = N, .threads = 1, .conv = CONV_BLOCKED};
-    CHECK(model_build(&m, &cfg, CIFAR_IMAGE_SHAPE, &err) == STATUS_OK);
-    model_init(&m, 3);
-    CHECK(m.param_span == span);
-    float *own[MODEL_MAX_LAYERS] = {NULL};
-    int shared = 0;
-    for (int i = 0; i < m.nlayers; i++) {
-        Layer *l = &m.layers[i];
-        if (l->in < 0 || l->y != m.layers[l->in].y)
-            continue;
-        shared++;
-        if (separate) {
-            own[i] = calloc(shape4_count(l->out_shape), sizeof(float));
-            CHECK(own[i] != NULL);
-            l->y = own[i];
+    free(r->params), free(r->stats);
+}
+
+/* Whether the switches took: with no_fuse nothing is fused; with no_shared_grads no
+ * two layers share an output or gradient buffer. Otherwise some chain with a
+ * dropout is fused (or the comparison would prove nothing). */
+static int check_plan(const Model *m, bool no_fuse, bool no_shared)
+{
+    int fused_dropouts = 0;
+    for (int i = 0; i < m->nlayers; i++) {
+        const Layer *l = &m->layers[i];
+        CHECK(!no_fuse || m->fused_into[i] < 0);
+        fused_dropouts += m->chain_end[i] != i && l->p == 0.0f &&
+                          m->layers[m->chain_end[i]].p > 0.0f;
+        for (int j = 0; j < i && no_shared; j++) {
+            CHECK(l->y != m->layers[j].y);
+            CHECK(!l->dy || l->dy != m->layers[j].dy);
         }
     }
-    CHECK(shared > 0);
-    float x[N * 3 * 32 * 32];
-    unsigned char labels[N] = {3, 7};
-    float logp[N * MODEL_CLASSES];
-    Rng rng;
-    rng_seed(&rng, 9, RNG_STREAM_TEST);
-    test_fill_normal(&rng, x, sizeof x / sizeof x[0], 0.0f);
-    const float *out = model_forward(&m, x, N, true, 77, NULL);
-    memcpy(logits, out, sizeof(float) * N * MODEL_CLASSES);
-    loss_log_softmax(N, MODEL_CLASSES, logp, out);
-    model_zero_grad(&m);
-    loss_backward(N, MODEL_CLASSES, model_logits_grad(&m, N), logp, labels, 0.0f);
-    model_backward(&m, x, N, 77, NULL);
-    memcpy(grads, m.grads.base, span * sizeof(float));
-    for (int i = 0; i < m.nlayers; i++)
-        free(own[i]);
-    model_free(&m);
+    CHECK(no_fuse || fused_dropouts > 0);
     return 0;
 }
 
-/* ReLU and dropout layers that work in their input's buffer (model.c's in_place)
- * give bitwise the results of separate buffers, dropout over ReLU included. */
-static int test_model_in_place_layers(void)
+/* Build model name with the switches, take VAR_STEPS SGD steps with dropout on the
+ * same random batch and evaluate it; the results go to *r. */
+static int run_variant(const char *name, NormKind norm, bool no_fuse, bool no_shared,
+                       VarResult *r)
 {
-    Model probe;
+    Model m;
     Error err;
-    ModelConfig cfg = {.name = "s8", .norm = NORM_BN, .groups = 4, .dropout = 0.3f,
-                       .batch = 2, .threads = 1, .conv = CONV_BLOCKED};
-    CHECK(model_build(&probe, &cfg, CIFAR_IMAGE_SHAPE, &err) == STATUS_OK);
-    size_t span = probe.param_span;
-    model_free(&probe);
-    float la[2 * MODEL_CLASSES], lb[2 * MODEL_CLASSES];
-    float *ga = malloc(span * sizeof(float)), *gb = malloc(span * sizeof(float));
-    CHECK(ga && gb);
-    int bad = step_s8_dropout(false, la, ga, span) || step_s8_dropout(true, lb, gb, span);
-    bad = bad || memcmp(la, lb, sizeof la) != 0 || memcmp(ga, gb, span * sizeof(float));
-    free(ga), free(gb);
+    ModelConfig cfg = {.name = name, .norm = norm, .groups = 4, .dropout = 0.2f,
+                       .batch = VAR_N, .threads = 1, .conv = CONV_BLOCKED,
+                       .no_fuse = no_fuse, .no_shared_grads = no_shared};
+    CHECK(model_build(&m, &cfg, CIFAR_IMAGE_SHAPE, &err) == STATUS_OK);
+    model_init(&m, 5);
+    CHECK(check_plan(&m, no_fuse, no_shared) == 0);
+    float x[VAR_N * 3 * 32 * 32], logp[VAR_N * MODEL_CLASSES];
+    unsigned char labels[VAR_N] = {1, 8};
+    Rng rng;
+    rng_seed(&rng, 11, RNG_STREAM_TEST);
+    test_fill_normal(&rng, x, sizeof x / sizeof x[0], 0.0f);
+    SgdConfig sgd = {.momentum = 0.9f, .weight_decay = 5e-4f, .nesterov = true};
+    for (int step = 0; step < VAR_STEPS; step++) {
+        TrainBatch b = {x, labels, VAR_N, 100 + (uint64_t)step};
+        r->loss[step] = train_step(&m, NULL, &b, 0.1f, &sgd, 0.05f, logp);
+    }
+    memcpy(r->logits, model_forward(&m, x, VAR_N, false, 0, NULL), sizeof r->logits);
+    r->span = m.param_span, r->nstats = m.nstats;
+    r->params = malloc(r->span * sizeof(float));
+    r->stats = malloc(r->nstats * sizeof(float) + 1);
+    if (r->params && r->stats) {
+        memcpy(r->params, m.params.base, r->span * sizeof(float));
+        memcpy(r->stats, m.stats.base, r->nstats * sizeof(float));
+    }
+    model_free(&m);
+    CHECK(r->params && r->stats);
+    return 0;
+}
+
+static int same_results(const VarResult *a, const VarResult *b)
+{
+    CHECK(memcmp(a->loss, b->loss, sizeof a->loss) == 0);
+    CHECK(memcmp(a->logits, b->logits, sizeof a->logits) == 0);
+    CHECK(a->span == b->span && a->nstats == b->nstats);
+    CHECK(memcmp(a->params, b->params, a->span * sizeof(float)) == 0);
+    CHECK(memcmp(a->stats, b->stats, a->nstats * sizeof(float)) == 0);
+    return 0;
+}
+
+/* Every built-in model with dropout, batch norm (its running statistics included)
+ * and group norm: the default build (ReLU and dropout fused into the norm's passes,
+ * buffers shared) against no_fuse, no_shared_grads and both. The arithmetic is the
+ * same in all four, so losses, weights, statistics and evaluation logits after
+ * three SGD steps must agree bit for bit. */
+static int test_model_variants_agree(void)
+{
+    static const NormKind norms[] = {NORM_BN, NORM_GN};
+    const char *name;
+    for (size_t i = 0; (name = model_name(i, NULL)) != NULL; i++) {
+        for (size_t k = 0; k < sizeof norms / sizeof norms[0]; k++) {
+            NormKind norm = norms[k];
+            VarResult base, other;
+            CHECK(run_variant(name, norm, false, false, &base) == 0);
+            for (int v = 1; v < 4; v++) {
+                memset(&other, 0, sizeof other);
+                int bad = run_variant(name, norm, v & 1, v & 2, &other) ||
+                          same_results(&base, &other);
+                var_free(&other);
+                if (bad)
+                    fprintf(stderr, "  %s %s no_fuse %d no_shared_grads %d differs\n",
+                            name, model_norm_names[norm], v & 1, (v & 2) != 0);
+                CHECK(!bad);
+            }
+            var_free(&base);
+        }
+    }
+    return 0;
+}
+
+/* --- the whole model against finite differences --------------------------------- */
+
+/* Central-difference step in a parameter. The loss below is O(1), so float32
+ * logits leave it about 1e-6 of rounding, 1e-3 of the difference; a larger step
+ * lets more ReLU and max-pool inputs cross zero inside the interval. */
+#define MODEL_GRAD_STEP 1e-3f
+/* |numeric - analytic| <= atol + rtol * |analytic|: loose enough for the rounding
+ * and O(step^2) curvature, four times tighter than the 20% by which a gradient
+ * through a dropout without its 1/(1-p) misses at p = 0.2. */
+#define MODEL_GRAD_ATOL 1e-3
+#define MODEL_GRAD_RTOL 5e-2
+/* Parameters checked per layer, chosen at random. */
+#define MODEL_GRAD_PER_LAYER 64
+/* A parameter whose interval holds a kink (a ReLU input crossing zero, a max-pool
+ * tie) gets a numeric gradient that is no gradient at all: even far from kinks
+ * (far_from_kinks) one in 16 of a small layer's parameters may fail for that
+ * reason, while a wrong gradient fails most of them (half or more with the
+ * dropout's 1/(1-p) left out). So at most one in MODEL_GRAD_KINKS may fail. */
+#define MODEL_GRAD_KINKS 8
+
+/* Image sides for the check. The norm kernels work in blocks of 16 floats and
+ * finish a plane one by one: at 30 (then 15 and 7 after pooling) the blocks do
+ * most of the work, at 5 (then 2 and 1) the remainders; the odd sides also make
+ * max-pool drop a row and a column. */
+static const int grad_sides[] = {30, 5};
+#define GRAD_SIDE 30   /* the largest */
+
+typedef struct {
+    Model m;
+    float x[VAR_N * 3 * GRAD_SIDE * GRAD_SIDE];
+    float r[VAR_N * MODEL_CLASSES];
+} GradCase;
+
+/* sum r_i * logit_i over the batch, in training mode with a fixed dropout key, so
+ * that every forward uses the same masks. */
+static double logits_loss(void *arg)
+{
+    GradCase *g = arg;
+    const float *logits = model_forward(&g->m, g->x, VAR_N, true, 42, NULL);
+    double s = 0.0;
+    for (int i = 0; i < VAR_N * MODEL_CLASSES; i++)
+        s += (double)g->r[i] * (double)logits[i];
+    return s;
+}
+
+/* Norm scales of about 0.2 and shifts of about +-1 put most ReLU inputs 5 standard
+ * deviations away from 0, on either side: otherwise so many cross 0 within a step
+ * that a fifth of the first conv's numeric gradients are off by 10% or more. */
+static void far_from_kinks(Model *m, Rng *rng)
+{
+    for (int i = 0; i < m->nlayers; i++) {
+        Layer *l = &m->layers[i];
+        if (layer_ops[l->kind].fuse != LAYER_FUSE_NORM)
+            continue;
+        size_t c = l->nparams / 2;
+        for (size_t k = 0; k < c; k++) {
+            l->param[k] = 0.2f * (1.0f + 0.3f * rng_normal(rng));
+            l->param[c + k] = (rng_uniform(rng) < 0.5f ? -1.0f : 1.0f) +
+                              0.2f * rng_normal(rng);
+        }
+    }
+}
+
+/* Whether the sampled parameters of every layer but a few (kinks) have the
+ * numeric gradient of the loss; rng picks them. */
+static int check_layers(GradCase *g, Rng *rng)
+{
+    int bad = 0;
+    for (int i = 0; i < g->m.nlayers; i++) {
+        Layer *l = &g->m.layers[i];
+        int checked = 0, failed = 0;
+        for (; checked < MODEL_GRAD_PER_LAYER && (size_t)checked < l->nparams;
+             checked++) {
+            size_t j = (size_t)(rng_uniform(rng) * (float)l->nparams) % l->nparams;
+            failed += !(test_grad_error(logits_loss, g, l->param + j, l->dparam + j,
+                                        1, MODEL_GRAD_STEP, MODEL_GRAD_ATOL,
+                                        MODEL_GRAD_RTOL) <= 1.0);
+        }
+        if (failed * MODEL_GRAD_KINKS > checked) {
+            fprintf(stderr, "  %dx%d images, %s: %d of %d parameters off\n",
+                    g->m.in_shape.h, g->m.in_shape.w, l->name, failed, checked);
+            bad = 1;
+        }
+    }
+    return bad;
+}
+
+/* tiny with group norm and dropout, fused (the default), on images of side: every
+ * layer's parameters, a random sample of them, against central differences of the
+ * loss. The network's input gets no gradient (model_backward gives none), so none
+ * is checked. */
+static int gradient_check(int side)
+{
+    static GradCase g;
+    Error err;
+    ModelConfig cfg = {.name = "tiny", .norm = NORM_GN, .groups = 4, .dropout = 0.2f,
+                       .batch = VAR_N, .threads = 1, .conv = CONV_BLOCKED};
+    Shape4 image = {1, 3, side, side};
+    CHECK(model_build(&g.m, &cfg, image, &err) == STATUS_OK);
+    CHECK(check_plan(&g.m, false, false) == 0);
+    model_init(&g.m, 8);
+    Rng rng;
+    rng_seed(&rng, 12, RNG_STREAM_TEST);
+    test_fill_normal(&rng, g.x, (size_t)VAR_N * 3 * (size_t)(side * side), 0.0f);
+    test_fill_normal(&rng, g.r, sizeof g.r / sizeof g.r[0], 0.0f);
+    far_from_kinks(&g.m, &rng);
+    logits_loss(&g);
+    model_zero_grad(&g.m);
+    memcpy(model_logits_grad(&g.m, VAR_N), g.r, sizeof g.r);
+    model_backward(&g.m, g.x, VAR_N, 42, NULL);
+    int bad = check_layers(&g, &rng);
+    model_free(&g.m);
     CHECK(!bad);
+    return 0;
+}
+
+static int test_model_gradient_check(void)
+{
+    for (size_t i = 0; i < sizeof grad_sides / sizeof grad_sides[0]; i++)
+        CHECK(gradient_check(grad_sides[i]) == 0);
     return 0;
 }
 
@@ -303,6 +475,7 @@ const TestCase model_tests[] = {
     {"model_s8_gn", test_model_s8_gn},
     {"model_param_counts", test_model_param_counts},
     {"model_bad_config", test_model_bad_config},
-    {"model_in_place_layers", test_model_in_place_layers},
+    {"model_variants_agree", test_model_variants_agree},
+    {"model_gradient_check", test_model_gradient_check},
     {NULL, NULL},
 };

@@ -78,32 +78,61 @@ typedef struct {
     bool zero_dx, zero_dx2;
 } LayerCtx;
 
+/* A layer's part in a chain that a norm's _fused kernels run inside the norm's own
+ * passes (norm.h's NormFusion): the norm, a ReLU right after it, a dropout right
+ * after that ReLU. */
+typedef enum {
+    LAYER_FUSE_NONE,
+    LAYER_FUSE_NORM,      /* heads a chain: its passes take a NormFusion */
+    LAYER_FUSE_RELU,      /* the chain's ReLU (NormFusion.relu) */
+    LAYER_FUSE_DROPOUT    /* the chain's dropout (NormFusion.drop_p, scale) */
+} LayerFuse;
+
+/* The operations and properties of one kind: everything the model asks about a
+ * layer, so that no code outside layer.c tests its kind. */
 typedef struct {
     const char *name;
     /* Compute out_shape, nparams, nsaved, nstats from in_shape (and in2's shape for
-     * ADD); fail with STATUS_USAGE naming the layer when the shapes do not fit. */
+     * a kind with two_inputs); fail with STATUS_USAGE naming the layer when the
+     * shapes do not fit. */
     Status (*plan)(Layer *l, Shape4 in2_shape, Error *err);
-    /* Whether SGD weight decay applies to the parameters. */
-    bool decay;
     /* Initialise parameters and statistics (called once param/stats point). */
     void (*init)(Layer *l, Rng *rng);
     void (*forward)(Layer *l, const float *x, const float *x2, const LayerCtx *ctx);
-    /* dx (and dx2 for ADD) accumulate; dx is NULL for the network's input. */
+    /* dx (and dx2 with two_inputs) accumulate; dx is NULL for the network's input. */
     void (*backward)(Layer *l, float *dx, float *dx2, const float *x,
                      const LayerCtx *ctx);
     /* Multiply-adds per image in the forward pass. */
     double (*macs)(const Layer *l);
+    /* Scratch floats the passes need for a pool of nthreads. */
+    size_t (*scratch)(const Layer *l, int nthreads);
+    /* Whether SGD weight decay applies to the parameters. */
+    bool decay;
+    /* Whether the layer reads a second input, in2 (x2 in the passes). */
+    bool two_inputs;
     /* Whether backward can zero dx (dx2) itself, part by part right before adding
      * into it, when ctx->zero_dx (zero_dx2) asks: the same result as zeroing all of
      * it first, without a pass of its own. */
     bool zeroes_dx;
+    /* Whether forward may write y over x (elementwise, y == x allowed) and backward
+     * never reads x: the model then lets it work in its input's buffer. */
+    bool elementwise_in_place;
+    /* Whether backward reads the layer's own output y; and whether it reads only
+     * where y > 0 (the ReLU's mask), so that any output over y that is positive
+     * exactly where y is, wherever its gradient is not zero (keeps_positive), may
+     * take y's place. */
+    bool backward_reads_y;
+    bool backward_reads_y_positive;
+    /* Whether y > 0 exactly where x > 0 wherever the gradient through the layer is
+     * not zero (dropout: a kept element is scaled by 1/(1-p) > 0, a dropped one
+     * passes no gradient). */
+    bool keeps_positive;
+    LayerFuse fuse;
 } LayerOps;
 
 extern const LayerOps layer_ops[LAYER_KIND_COUNT];
 
 /* Conv shape of a conv layer for batch size n. */
 ConvShape layer_conv_shape(const Layer *l, int n);
-/* Scratch floats the layer needs for a pool of nthreads. */
-size_t layer_scratch_floats(const Layer *l, int nthreads);
 
 #endif

@@ -7,7 +7,9 @@
  * layers write over their input's buffer where nothing else needs it, and
  * activation gradients share buffers whose lifetimes in the backward pass do not
  * overlap; so a layer's y and dy are valid only while the passes use them. A ReLU
- * (and a dropout) after a norm run fused into the norm's passes.
+ * (and a dropout) after a norm run fused into the norm's passes. Two switches turn
+ * these off (ModelConfig), each giving bit for bit the same results, so that the
+ * plain passes can be checked against the fast ones.
  * Exported prefixes: model_, MODEL_, NORM_. */
 #ifndef CIFAR_MODEL_H
 #define CIFAR_MODEL_H
@@ -34,6 +36,14 @@ typedef struct {
     int batch;          /* planned (largest) batch size */
     int threads;        /* workers the scratch is sized for */
     ConvImpl conv;
+    /* Run every ReLU and dropout by itself (layer.c's plain passes), not inside
+     * the norm's sweep (the _fused kernels of norm.h). */
+    bool no_fuse;
+    /* Give every layer's output and its gradient a buffer of its own: no ReLU or
+     * dropout writes over its input, no two gradients share a buffer. Fusion still
+     * runs unless no_fuse; the fused kernels then read and write the separate
+     * buffers. */
+    bool no_shared_grads;
 } ModelConfig;
 
 /* Name of the i-th model that can be built (0 is the default), NULL past the last;
@@ -47,10 +57,11 @@ typedef struct {
      * its output: it zeroes that output's gradient before accumulating into it. */
     int zeroed_by[MODEL_MAX_LAYERS];
     /* A ReLU right after a norm, and a dropout right after that ReLU, working in
-     * place over it, run inside the norm's passes (norm.h, the _fused kernels): for
-     * such a ReLU or dropout, the norm's index, else -1; for the norm, the last
-     * layer of its chain, else its own index. The dropout's forward still runs on
-     * its own (it needs its mask); its backward and the ReLU's passes do not.
+     * place over it (or able to), run inside the norm's passes (norm.h, the _fused
+     * kernels): for such a ReLU or dropout, the norm's index, else -1; for the
+     * norm, the last layer of its chain, else its own index. Neither the ReLU's
+     * nor the dropout's passes run on their own: the norm's forward sweep applies
+     * the dropout's mask plane by plane, its backward the chain's gradient.
      * Only the chain's last output gradient is used: the norm and a ReLU inside
      * the chain have dy NULL. */
     int fused_into[MODEL_MAX_LAYERS];
@@ -64,6 +75,7 @@ typedef struct {
     Arena params, grads, moms, stats, acts, scratch;
     Conv2dForward conv_forward;
     Conv2dBackward conv_backward;
+    bool no_fuse, no_shared_grads;  /* as configured (ModelConfig) */
 } Model;
 
 /* Plan and allocate for input images of shape image (n = 1; the batch size is

@@ -78,12 +78,17 @@ ConvShape layer_conv_shape(const Layer *l, int n)
                        .pad = l->pad};
 }
 
-size_t layer_scratch_floats(const Layer *l, int nthreads)
+static size_t conv_scratch(const Layer *l, int nthreads)
 {
-    if (l->kind != LAYER_CONV2D)
-        return 0;
     ConvShape cs = layer_conv_shape(l, l->in_shape.n);
     return conv2d_scratch_floats(&cs, nthreads);
+}
+
+static size_t no_scratch(const Layer *l, int nthreads)
+{
+    (void)l;
+    (void)nthreads;
+    return 0;
 }
 
 static Status conv_plan(Layer *l, Shape4 in2, Error *err)
@@ -485,20 +490,41 @@ static void avgpool_bwd(Layer *l, float *dx, float *dx2, const float *x,
     run_samples(&job);
 }
 
-const LayerOps layer_ops[LAYER_KIND_COUNT] = {
-    [LAYER_CONV2D] = {"conv2d", conv_plan, true, conv_init, conv_forward,
-                      conv_backward, conv_macs, true},
-    [LAYER_BNORM] = {"batchnorm", bnorm_plan, false, norm_init, bnorm_fwd,
-                     bnorm_bwd, no_macs, true},
-    [LAYER_GNORM] = {"groupnorm", gnorm_plan, false, norm_init, gnorm_fwd,
-                     gnorm_bwd, no_macs, true},
-    [LAYER_RELU] = {"relu", same_plan, false, no_init, relu_fwd, relu_bwd, no_macs,
-                    false},
-    [LAYER_DROPOUT] = {"dropout", dropout_plan, false, no_init, dropout_fwd,
-                       dropout_bwd, no_macs, false},
-    [LAYER_MAXPOOL2] = {"maxpool2", maxpool_plan, false, no_init, maxpool_fwd,
-                        maxpool_bwd, no_macs, true},
-    [LAYER_AVGPOOL] = {"avgpool", avgpool_plan, false, no_init, avgpool_fwd,
-                       avgpool_bwd, no_macs, true},
-    [LAYER_ADD] = {"add", add_plan, false, no_init, add_fwd, add_bwd, no_macs, true},
+/* Sized by its entries, so that the assert below catches a missing last kind; a
+ * test finds any entry left without a function (model tests catch a wrong flag). */
+const LayerOps layer_ops[] = {
+    [LAYER_CONV2D] = {.name = "conv2d", .plan = conv_plan, .init = conv_init,
+                      .forward = conv_forward, .backward = conv_backward,
+                      .macs = conv_macs, .scratch = conv_scratch, .decay = true,
+                      .zeroes_dx = true},
+    [LAYER_BNORM] = {.name = "batchnorm", .plan = bnorm_plan, .init = norm_init,
+                     .forward = bnorm_fwd, .backward = bnorm_bwd, .macs = no_macs,
+                     .scratch = no_scratch, .zeroes_dx = true,
+                     .fuse = LAYER_FUSE_NORM},
+    [LAYER_GNORM] = {.name = "groupnorm", .plan = gnorm_plan, .init = norm_init,
+                     .forward = gnorm_fwd, .backward = gnorm_bwd, .macs = no_macs,
+                     .scratch = no_scratch, .zeroes_dx = true,
+                     .fuse = LAYER_FUSE_NORM},
+    [LAYER_RELU] = {.name = "relu", .plan = same_plan, .init = no_init,
+                    .forward = relu_fwd, .backward = relu_bwd, .macs = no_macs,
+                    .scratch = no_scratch, .elementwise_in_place = true,
+                    .backward_reads_y = true, .backward_reads_y_positive = true,
+                    .fuse = LAYER_FUSE_RELU},
+    [LAYER_DROPOUT] = {.name = "dropout", .plan = dropout_plan, .init = no_init,
+                       .forward = dropout_fwd, .backward = dropout_bwd,
+                       .macs = no_macs, .scratch = no_scratch,
+                       .elementwise_in_place = true, .keeps_positive = true,
+                       .fuse = LAYER_FUSE_DROPOUT},
+    [LAYER_MAXPOOL2] = {.name = "maxpool2", .plan = maxpool_plan, .init = no_init,
+                        .forward = maxpool_fwd, .backward = maxpool_bwd,
+                        .macs = no_macs, .scratch = no_scratch, .zeroes_dx = true,
+                        .backward_reads_y = true},
+    [LAYER_AVGPOOL] = {.name = "avgpool", .plan = avgpool_plan, .init = no_init,
+                       .forward = avgpool_fwd, .backward = avgpool_bwd,
+                       .macs = no_macs, .scratch = no_scratch, .zeroes_dx = true},
+    [LAYER_ADD] = {.name = "add", .plan = add_plan, .init = no_init,
+                   .forward = add_fwd, .backward = add_bwd, .macs = no_macs,
+                   .scratch = no_scratch, .two_inputs = true, .zeroes_dx = true},
 };
+_Static_assert(sizeof layer_ops / sizeof layer_ops[0] == LAYER_KIND_COUNT,
+               "layer_ops needs an entry for every LayerKind");

@@ -120,14 +120,16 @@ static void build_r6(Builder *b)
     conv(b, "head", MODEL_CLASSES, 1, 0);
 }
 
-/* A few thousand parameters: for tests and quick smoke runs. */
+/* A few thousand parameters: for tests and quick smoke runs. Dropout (none unless
+ * configured) after every block, as in r6, so that tests can run it small. */
 static void build_tiny(Builder *b)
 {
-    block(b, "c1", 8, 3, 1, 0.0f);
+    float d = b->dropout;
+    block(b, "c1", 8, 3, 1, d);
     simple(b, LAYER_MAXPOOL2, "pool1");
-    block(b, "c2", 16, 3, 1, 0.0f);
+    block(b, "c2", 16, 3, 1, d);
     simple(b, LAYER_MAXPOOL2, "pool2");
-    residual(b, "c3", 16, 0.0f);
+    residual(b, "c3", 16, d);
     simple(b, LAYER_AVGPOOL, "gap");
     conv(b, "c4", MODEL_CLASSES, 1, 0);
 }
@@ -194,7 +196,7 @@ static Status plan(Model *m, Error *err)
         const Layer *l = &m->layers[i];
         if (l->in >= 0 && m->zeroed_by[l->in] < i)
             m->zeroed_by[l->in] = i;
-        if (l->kind == LAYER_ADD && l->in2 >= 0 && m->zeroed_by[l->in2] < i)
+        if (layer_ops[l->kind].two_inputs && l->in2 >= 0 && m->zeroed_by[l->in2] < i)
             m->zeroed_by[l->in2] = i;
     }
     Shape4 out = m->layers[m->nlayers - 1].out_shape;
@@ -204,51 +206,58 @@ static Status plan(Model *m, Error *err)
     return STATUS_OK;
 }
 
-/* Whether layer i writes its output over its input's buffer, saving a buffer and a
- * pass over memory. Only ReLU and dropout do: their forward works elementwise in
- * place and their backward never reads the input. The input must be a layer's output
- * that nothing else reads, and its producer's backward must not need that output:
- * true of every kind but max-pool and ReLU, and still true of a ReLU under a dropout,
- * since ReLU's backward only asks where y > 0: dropout keeps that where it keeps an
- * element (scaling by 1/(1-p) > 0), and where it zeroes one the gradient arriving
- * through it is zero either way. */
-static bool in_place(const Model *m, int i)
+/* Whether layer i could write its output over its input's buffer, saving a buffer
+ * and a pass over memory. Only kinds whose forward works elementwise in place and
+ * whose backward never reads the input can (ReLU, dropout). The input must be a
+ * layer's output that nothing else reads, and its producer's backward must not need
+ * that output: true of every kind but those whose backward reads y (max-pool, ReLU),
+ * and still true of a ReLU under a dropout, since ReLU's backward only asks where
+ * y > 0: dropout keeps that where it keeps an element (scaling by 1/(1-p) > 0), and
+ * where it zeroes one the gradient arriving through it is zero either way. */
+static bool can_work_in_place(const Model *m, int i)
 {
     const Layer *l = &m->layers[i];
-    if ((l->kind != LAYER_RELU && l->kind != LAYER_DROPOUT) || l->in == LAYER_INPUT)
+    if (!layer_ops[l->kind].elementwise_in_place || l->in == LAYER_INPUT)
         return false;
     int readers = 0;
     for (int j = 0; j < m->nlayers; j++)
         readers += (m->layers[j].in == l->in) + (m->layers[j].in2 == l->in);
-    LayerKind producer = m->layers[l->in].kind;
-    return readers == 1 && producer != LAYER_MAXPOOL2 &&
-           (producer != LAYER_RELU || l->kind == LAYER_DROPOUT);
+    const LayerOps *producer = &layer_ops[m->layers[l->in].kind];
+    return readers == 1 &&
+           (!producer->backward_reads_y ||
+            (producer->backward_reads_y_positive && layer_ops[l->kind].keeps_positive));
 }
 
-/* Whether layer j, a ReLU or dropout, continues the chain of a norm ending at
- * layer j - 1: it reads only that layer, in place, and is its only reader. */
-static bool continues_chain(const Model *m, int j, LayerKind kind)
+/* Whether layer i works in its input's buffer: when it can and buffers are shared. */
+static bool in_place(const Model *m, int i)
+{
+    return !m->no_shared_grads && can_work_in_place(m, i);
+}
+
+/* Whether layer j continues the chain of a norm ending at layer j - 1 in the role
+ * fuse: it reads only that layer, could work in place over it, and is its only
+ * reader (whether it does work in place does not matter to the fused kernels). */
+static bool continues_chain(const Model *m, int j, LayerFuse fuse)
 {
     const Layer *l = &m->layers[j];
-    return l->kind == kind && l->in == j - 1 && in_place(m, j) &&
-           m->zeroed_by[j - 1] == j;
+    return layer_ops[l->kind].fuse == fuse && l->in == j - 1 &&
+           can_work_in_place(m, j) && m->zeroed_by[j - 1] == j;
 }
 
 /* Plans which ReLUs and dropouts run fused into the norm before them (fused_into,
- * chain_end), after plan. */
+ * chain_end), after plan; none with no_fuse. */
 static void plan_fusion(Model *m)
 {
     for (int i = 0; i < m->nlayers; i++) {
         m->fused_into[i] = -1;
         m->chain_end[i] = i;
     }
-    for (int i = 0; i + 1 < m->nlayers; i++) {
-        LayerKind kind = m->layers[i].kind;
-        if ((kind != LAYER_BNORM && kind != LAYER_GNORM) ||
-            !continues_chain(m, i + 1, LAYER_RELU))
+    for (int i = 0; i + 1 < m->nlayers && !m->no_fuse; i++) {
+        if (layer_ops[m->layers[i].kind].fuse != LAYER_FUSE_NORM ||
+            !continues_chain(m, i + 1, LAYER_FUSE_RELU))
             continue;
         int end = i + 1;
-        if (end + 1 < m->nlayers && continues_chain(m, end + 1, LAYER_DROPOUT))
+        if (end + 1 < m->nlayers && continues_chain(m, end + 1, LAYER_FUSE_DROPOUT))
             end++;
         for (int j = i + 1; j <= end; j++)
             m->fused_into[j] = i;
@@ -284,7 +293,7 @@ static int plan_grad_slots(const Model *m, int slot_of[], size_t size[])
         size_t need = shape4_count(m->layers[i].out_shape);
         int from = m->zeroed_by[i] >= 0 ? m->zeroed_by[i] : m->nlayers;
         int best = -1;
-        for (int s = 0; s < nslots; s++) {
+        for (int s = 0; s < nslots && !m->no_shared_grads; s++) {
             if (holder[s] <= from)
                 continue;
             bool fits = size[s] >= need, best_fits = best >= 0 && size[best] >= need;
@@ -329,7 +338,7 @@ static void point(Model *m, int threads)
         l->stats = l->nstats ? arena_take(&m->stats, l->nstats) : NULL;
         l->saved = l->nsaved ? arena_take(&m->acts, l->nsaved) : NULL;
         l->y = in_place(m, i) ? m->layers[l->in].y : arena_take(&m->acts, count);
-        size_t s = layer_scratch_floats(l, threads);
+        size_t s = layer_ops[l->kind].scratch(l, threads);
         scratch = s > scratch ? s : scratch;
     }
     int slot_of[MODEL_MAX_LAYERS];
@@ -380,6 +389,8 @@ Status model_build(Model *m, const ModelConfig *cfg, Shape4 image, Error *err)
         return error_set(err, STATUS_USAGE, "batch size %d must be at least 1",
                          cfg->batch);
     m->in_shape = (Shape4){cfg->batch, image.c, image.h, image.w};
+    m->no_fuse = cfg->no_fuse;
+    m->no_shared_grads = cfg->no_shared_grads;
     Builder b = {m, cfg, cfg->dropout >= 0.0f ? cfg->dropout : def->dropout,
                  LAYER_INPUT};
     def->build(&b);
@@ -427,9 +438,11 @@ static LayerCtx context(Model *m, int n, bool training, uint64_t key, Pool *pool
     int end = m->chain_end[layer];
     if (end != layer) {
         const Layer *last = &m->layers[end];
-        ctx.relu_out = m->layers[layer + 1].y;
+        /* In evaluation the dropout is the identity: the norm writes the chain's
+         * output (the same buffer unless no_shared_grads keeps them apart). */
+        ctx.relu_out = training ? m->layers[layer + 1].y : last->y;
         ctx.fusion.relu = true;
-        if (last->kind == LAYER_DROPOUT) {
+        if (layer_ops[last->kind].fuse == LAYER_FUSE_DROPOUT) {
             ctx.fusion.scale = 1.0f / (1.0f - last->p);
             ctx.fusion.drop_p = training ? last->p : 0.0f;
             ctx.fusion.drop_key = rng_hash(key, (uint64_t)end);
@@ -521,7 +534,7 @@ void model_backward(Model *m, const float *x, int n, uint64_t key, Pool *pool)
             continue;
         LayerCtx ctx = context(m, n, true, key, pool, i);
         float *dx = grad_of(m, l->in, i, n, pool, &ctx.zero_dx);
-        float *dx2 = l->kind == LAYER_ADD
+        float *dx2 = layer_ops[l->kind].two_inputs
                          ? grad_of(m, l->in2, i, n, pool, &ctx.zero_dx2)
                          : NULL;
         layer_ops[l->kind].backward(l, dx, dx2, input_of(m, l->in, x), &ctx);
