@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "base/platform.h"
+#include "base/readfile.h"
 #include "kernels/ops.h"
 #include "report/progress.h"
 #include "report/report.h"
@@ -420,26 +421,43 @@ static int class_index(const char *name)
     return -1;
 }
 
+/* Remove the image of one line of index.csv, if it is one; others are left alone. */
+static void remove_line(const char *dir, const char *line)
+{
+    char path[TRAIN_PATH_MAX + 64], truth[16], pred[16];
+    size_t i;
+    if (sscanf(line, "%zu,%15[a-z],%15[a-z]", &i, truth, pred) != 3)
+        return;
+    int t = class_index(truth), p = class_index(pred);
+    if (t < 0 || p < 0)
+        return;
+    misclassified_name(path, sizeof path, dir, i, t, p);
+    Error ignored;   /* an image already gone is no loss */
+    (void)report_remove(path, &ignored);
+}
+
 /* Remove the images an earlier run listed in dir/index.csv, so a run started over
  * with --force leaves no stale pictures. Files it cannot parse are left alone. */
 static void remove_listed(const char *dir)
 {
-    char path[TRAIN_PATH_MAX + 64], line[128], truth[16], pred[16];
+    char path[TRAIN_PATH_MAX + 64];
     snprintf(path, sizeof path, "%s/index.csv", dir);
-    FILE *f = fopen(path, "r");
-    if (!f)
+    unsigned char *text;
+    size_t len;
+    Error ignored;   /* no index: nothing to remove */
+    if (readfile_whole(path, &text, &len, &ignored) != STATUS_OK)
         return;
-    while (fgets(line, sizeof line, f)) {
-        size_t i;
-        if (sscanf(line, "%zu,%15[a-z],%15[a-z]", &i, truth, pred) != 3)
-            continue;
-        int t = class_index(truth), p = class_index(pred);
-        if (t < 0 || p < 0)
-            continue;
-        misclassified_name(path, sizeof path, dir, i, t, p);
-        remove(path);
+    char *line = (char *)text;
+    while (*line) {
+        char *end = strchr(line, '\n');
+        if (end)
+            *end++ = '\0';
+        else
+            end = line + strlen(line);
+        remove_line(dir, line);
+        line = end;
     }
-    fclose(f);
+    free(text);
 }
 
 /* The index text (index,true,predicted,confidence) in a malloc'd buffer. */
@@ -522,12 +540,12 @@ static Status open_log(Run *r, Error *err)
             return error_set(err, STATUS_USAGE,
                              "%s already exists: pass --force to start over, or "
                              "--out DIR for a new run", path);
-        if (remove(path) != 0)
-            return error_set(err, STATUS_IO, "cannot remove %s", path);
+        if ((st = report_remove(path, err)) != STATUS_OK)
+            return st;
         /* The old run's checkpoint goes too: it would not match the new log. */
         checkpoint_path(path, sizeof path, cfg->out_dir);
-        if (platform_is_file(path) && remove(path) != 0)
-            return error_set(err, STATUS_IO, "cannot remove %s", path);
+        if (platform_is_file(path) && (st = report_remove(path, err)) != STATUS_OK)
+            return st;
         snprintf(path, sizeof path, "%s/log.csv", cfg->out_dir);
     }
     return csvlog_open(&r->log, path, TRAIN_CSV_HEADER, err);
