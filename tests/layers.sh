@@ -48,5 +48,6 @@ for f in src/*/*.c include/*/*.h; do
         bad=1
     fi
 done
-[ "$bad" -eq 0 ] && echo "layers: includes run one way ($layers); files are written in report"
+[ "$bad" -eq 0 ] &&
+    echo "layers: includes run one way ($layers); files are written in report"
 exit "$bad"

@@ -15,25 +15,23 @@
 #include "train/runfiles.h"
 #include "train/train.h"
 
-/* Chosen on short runs (data/ablations/, README "Results"): one-cycle to lr 0.2
- * with Nesterov momentum, weight decay 5e-4 on conv weights and label smoothing 0.1.
- * The origin's recipe is --model s8 --lr 0.01 --schedule constant --wd 0
- * --smoothing 0 --no-nesterov. */
+/* The defaults are RUNOPTS_LIST's; they were chosen on short runs (data/ablations/,
+ * README "Results"): one-cycle to lr 0.2 with Nesterov momentum, weight decay 5e-4 on
+ * conv weights and label smoothing 0.1. The origin's recipe is --model s8 --lr 0.01
+ * --schedule constant --wd 0 --smoothing 0 --no-nesterov. */
+#define TRAIN_DEFAULT(where, kind, field, name, arg, lo, hi, def, help)               \
+    TRAIN_DEFAULT_##where(RUNOPTS_SET_##kind(cfg->field, def));
+#define TRAIN_DEFAULT_KEEP(set)
+#define TRAIN_DEFAULT_FREE(set)
+#define TRAIN_DEFAULT_TRAIN(set) set
+#define TRAIN_DEFAULT_CLI(set)
+#define TRAIN_DEFAULT_ACT(set)
+
 void train_defaults(TrainConfig *cfg)
 {
     memset(cfg, 0, sizeof *cfg);
-    RunOptions *o = &cfg->opts;
-    o->model = (ModelConfig){.name = model_name(0, NULL), .norm = NORM_BN, .groups = 4,
-                             .dropout = -1.0f, .batch = 128, .threads = 1,
-                             .conv = CONV_BLOCKED};
-    o->epochs = 20;
-    o->lr = 0.2;
-    o->sgd = (SgdConfig){.momentum = 0.9f, .weight_decay = 5e-4f, .nesterov = true};
-    o->schedule = SCHEDULE_ONECYCLE;
-    o->label_smoothing = 0.1f;
-    o->augment = (CifarAugment){.crop_pad = 4, .flip = true, .cutout = 0};
-    o->tta = false;
-    o->seed = 1;
+    runopts_defaults(&cfg->opts);
+    RUNOPTS_LIST(TRAIN_DEFAULT)
 }
 
 typedef struct {
@@ -632,8 +630,12 @@ static Status start_outputs(Run *r, Error *err)
     progress_init(&r->progress, cfg->quiet ? NULL : stderr, platform_isatty(stderr),
                   cfg->opts.epochs, (long)((r->train.count + batch - 1) / batch),
                   platform_seconds());
-    Status st = runfiles_start(&r->files, cfg, &r->model, pool_threads(r->pool),
-                               r->train.count, r->test.count, err);
+    r->files = (RunFiles){.opts = &cfg->opts, .out_dir = cfg->out_dir,
+                          .force = cfg->force, .quiet = cfg->quiet,
+                          .version = TRAIN_VERSION, .model = &r->model,
+                          .threads = pool_threads(r->pool),
+                          .train_count = r->train.count, .test_count = r->test.count};
+    Status st = runfiles_start(&r->files, err);
     if (st == STATUS_OK && !cfg->quiet)
         printf("activation memory %.1f MiB at batch %d; layer table in %s/summary.txt\n",
                (double)model_activation_floats(&r->model) * sizeof(float) / 1048576.0,
