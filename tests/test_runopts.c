@@ -333,7 +333,27 @@ static int test_runopts_choice_words(void)
     return 0;
 }
 
+/* A checkpoint stores the KEEP and FREE options in the list's order, so a new one
+ * (or a new order) changes the format: this fails until CHECKPOINT_VERSION is raised
+ * and the pair below updated with it (and tests/fuzz/seeds/checkpoint_decode re-made). */
+static int test_runopts_stored_version(void)
+{
+    static const char *const stored_v2[] = {
+        "norm", "model", "groups", "epochs", "batch", "lr", "momentum", "wd",
+        "nesterov", "schedule", "smoothing", "dropout", "crop", "flip", "cutout",
+        "tta", "seed", "conv", "data", "limit-train", "limit-test"};
+    size_t n = 0;
+    for (size_t i = 0; i < NENTRIES; i++) {
+        const char *w = entries[i].where;
+        if (strcmp(w, "KEEP") == 0 || strcmp(w, "FREE") == 0)
+            CHECK(n < 21 && strcmp(entries[i].name, stored_v2[n++]) == 0);
+    }
+    CHECK(n == 21 && CHECKPOINT_VERSION == 2);
+    return 0;
+}
+
 const TestCase runopts_tests[] = {
+    {"runopts_stored_version", test_runopts_stored_version},
     {"runopts_walk_the_list", test_runopts_walk_the_list},
     {"runopts_choice_words", test_runopts_choice_words},
     {"runopts_names_each_option", test_runopts_names_each_option},
