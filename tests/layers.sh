@@ -1,8 +1,11 @@
 #!/bin/sh
 # layers.sh LAYER... - the folders of src/ and include/ form layers, named from the
 # bottom up; a file may include headers of its own folder and of folders before it
-# only, so dependencies run one way. Prints every include that breaks the order and
-# exits 1 if there is one (make test runs it with the Makefile's LAYERS).
+# only, so dependencies run one way. Files are opened for writing, deleted and
+# renamed in src/report/ only (src/base/ may open files to read them): no other file
+# calls fopen, remove, rename or tmpfile. Prints every include or call that breaks
+# these rules and exits 1 if there is one (make test runs it with the Makefile's
+# LAYERS).
 set -u
 [ $# -gt 0 ] || { echo "usage: layers.sh LAYER..." >&2; exit 2; }
 bad=0
@@ -37,5 +40,14 @@ for l in $layers; do
         fi
     done
 done
-[ "$bad" -eq 0 ] && echo "layers: includes run one way ($layers)"
+for f in src/*/*.c include/*/*.h; do
+    case "$f" in src/report/* | src/base/*) continue ;; esac
+    if grep -nE '(^|[^A-Za-z0-9_])(fopen|remove|rename|tmpfile)\(' "$f" |
+       sed "s|^|layers: $f:|; s|\$| (files are written and deleted in src/report/)|" |
+       grep .; then
+        bad=1
+    fi
+done
+[ "$bad" -eq 0 ] &&
+    echo "layers: includes run one way ($layers); files are written in report"
 exit "$bad"

@@ -1,6 +1,7 @@
 /* report.h - every file the tool writes goes through here (atomic whole-file writes:
  * temp file in the same directory, flush, sync, rename; the per-epoch CSV log); the
- * image encoders work in memory so tests can check their bytes. Exported prefixes: report_, ppm_, csvlog_. */
+ * image encoders work in memory so tests can check their bytes; files a run replaces
+ * are deleted here too. Exported prefixes: report_, ppm_, csvlog_. */
 #ifndef CIFAR_REPORT_H
 #define CIFAR_REPORT_H
 
@@ -12,6 +13,10 @@
  * failure path is untouched and the temp file removed. */
 Status report_write_atomic(const char *path, const void *data, size_t len,
                            Error *err);
+
+/* Delete the file path. Fails with STATUS_IO, "cannot remove PATH", when it cannot
+ * (a missing file too: callers that allow one check first or ignore the status). */
+Status report_remove(const char *path, Error *err);
 
 /* Binary PPM (P6) of a w x h image from planar rgb[3][h][w] bytes. Returns the
  * encoded size; writes it to out when out is not NULL (call once with NULL to

@@ -20,8 +20,9 @@
 #define CHECKPOINT_FILE "checkpoint.bin"
 #define CHECKPOINT_MAGIC "CIFARCKP"
 #define CHECKPOINT_MAGIC_BYTES 8
-/* Bump on any change of the layout; older versions are refused with a message. */
-#define CHECKPOINT_VERSION 1u
+/* Bump on any change of the layout (a new stored option too); older versions are
+ * refused with a message. 2: the options in RUNOPTS_LIST's order. */
+#define CHECKPOINT_VERSION 2u
 /* Longest data directory stored, with its terminating NUL. */
 #define CHECKPOINT_PATH_MAX RUNOPTS_PATH_MAX
 /* Larger files are refused before reading (the s8 model's is about 1 MB). */

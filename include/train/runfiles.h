@@ -3,7 +3,8 @@
  * at the end the results), summary.txt (the model table), curves.svg (loss and
  * accuracy per epoch, redrawn after every epoch from log.csv, so it also covers
  * resumed runs), and at the end confusion.csv, classes.csv and misclassified.ppm.
- * Part of the training layer: train.c calls it. Exported prefix: runfiles_. */
+ * Part of the training layer: train.c calls it with what the files need to know.
+ * Exported prefix: runfiles_. */
 #ifndef CIFAR_RUNFILES_H
 #define CIFAR_RUNFILES_H
 
@@ -12,10 +13,16 @@
 #include "dataset/cifar.h"
 #include "nn/model.h"
 #include "report/runlog.h"
-#include "train/train.h"
+#include "train/runopts.h"
 
+/* The caller sets everything but start_time and t0, and keeps what it points to. */
 typedef struct {
-    const TrainConfig *cfg;
+    const RunOptions *opts;
+    /* the run's TRAIN options (runopts.h), one field each, by the same names */
+    const char *out_dir;    /* the run directory, where every file goes */
+    bool force;
+    bool quiet;             /* also: no summary on stdout at the end */
+    const char *version;    /* the tool's, for run.txt */
     const Model *model;
     int threads;
     size_t train_count, test_count;
@@ -23,10 +30,8 @@ typedef struct {
     double t0;              /* platform_seconds() at the start */
 } RunFiles;
 
-/* Remember the run's facts and write summary.txt and run.txt (status: running). */
-Status runfiles_start(RunFiles *rf, const TrainConfig *cfg, const Model *model,
-                      int threads, size_t train_count, size_t test_count,
-                      Error *err);
+/* Note the start and write summary.txt and run.txt (status: running). */
+Status runfiles_start(RunFiles *rf, Error *err);
 /* Redraw curves.svg from log.csv after an epoch. */
 Status runfiles_epoch(const RunFiles *rf, Error *err);
 /* After the last epoch: confusion.csv, classes.csv and misclassified.ppm from the

@@ -1,5 +1,6 @@
-/* cli.c - option parsing from one table (name, kind, target, help), so parsing,
- * validation and --help, with every default, come from the same place. */
+/* cli.c - option parsing from one table (name, kind, target, range, help), made from
+ * RUNOPTS_LIST (train/runopts.h), so parsing, validation and --help, with every
+ * default, come from the same place as the checkpoint's and run.txt's options. */
 #include <errno.h>
 #include <limits.h>
 #include <math.h>
@@ -13,9 +14,6 @@
 #include "cli/compare.h"
 #include "report/summary.h"
 
-#define CLI_DEFAULT_DATA "data/cifar-10-batches-bin"
-#define CLI_MAX_THREADS 256
-
 typedef enum {
     OPT_INT,      /* int in [min, max] */
     OPT_SIZE,     /* size_t count in [min, max] */
@@ -25,7 +23,7 @@ typedef enum {
     OPT_PATH,     /* char[TRAIN_PATH_MAX] */
     OPT_ON,       /* bool set true, no value */
     OPT_OFF,      /* bool set false, no value */
-    OPT_CHOICE,   /* one of choices, stored as an int index */
+    OPT_CHOICE,   /* one of the words of arg, stored as an int index */
     OPT_MODEL,    /* a model name */
     OPT_ACTION    /* --help, --version */
 } OptKind;
@@ -33,93 +31,60 @@ typedef enum {
 typedef struct {
     const char *name;
     OptKind kind;
-    size_t offset;      /* into CliCommand */
-    const char *arg;    /* value placeholder in --help */
+    size_t offset;      /* into CliCommand; the CliAction of OPT_ACTION */
+    const char *arg;    /* value placeholder in --help; a choice's words */
     double min, max;
-    const char *const *choices;
-    int nchoices;
     const char *help;
 } Option;
 
-#define AT(field) offsetof(CliCommand, field)
+/* The table, from RUNOPTS_LIST: one row per option, two for an ONOFF bool. */
+#define AT_KEEP(field) offsetof(CliCommand, train.opts.field)
+#define AT_FREE AT_KEEP
+#define AT_TRAIN(field) offsetof(CliCommand, train.field)
+#define AT_CLI(field) offsetof(CliCommand, field)
+#define AT_ACT(field) CLI_##field
+#define ROW(where, kind, field, name, arg, lo, hi, def, help)                         \
+    ROW_##kind(name, AT_##where(field), arg, lo, hi, help)
+#define ROW_PLAIN(kind, name, at, arg, lo, hi, help) {name, kind, at, arg, lo, hi, help},
+#define ROW_INT(...) ROW_PLAIN(OPT_INT, __VA_ARGS__)
+#define ROW_SIZE(...) ROW_PLAIN(OPT_SIZE, __VA_ARGS__)
+#define ROW_REAL(...) ROW_PLAIN(OPT_REAL, __VA_ARGS__)
+#define ROW_FLOAT(...) ROW_PLAIN(OPT_FLOAT, __VA_ARGS__)
+#define ROW_U64(...) ROW_PLAIN(OPT_U64, __VA_ARGS__)
+#define ROW_PATH(...) ROW_PLAIN(OPT_PATH, __VA_ARGS__)
+#define ROW_CHOICE(...) ROW_PLAIN(OPT_CHOICE, __VA_ARGS__)
+#define ROW_MODEL(...) ROW_PLAIN(OPT_MODEL, __VA_ARGS__)
+#define ROW_ACTION(...) ROW_PLAIN(OPT_ACTION, __VA_ARGS__)
+#define ROW_ON(...) ROW_PLAIN(OPT_ON, __VA_ARGS__)
+#define ROW_OFF(name, at, arg, lo, hi, help)                                          \
+    ROW_PLAIN(OPT_OFF, "no-" name, at, arg, lo, hi, help)
+#define ROW_ONOFF(name, at, arg, lo, hi, help)                                        \
+    ROW_PLAIN(OPT_ON, name, at, arg, lo, hi, RUNOPTS_HELP_ON help)                    \
+    ROW_PLAIN(OPT_OFF, "no-" name, at, arg, lo, hi, RUNOPTS_HELP_OFF help)
 
-static const char *const norm_choices[] = {"bn", "ln", "gn"};
-static const char *const conv_choices[] = {"blocked", "naive"};
-
-static const Option options[] = {
-    {"norm", OPT_CHOICE, AT(train.opts.model.norm), "bn|ln|gn", 0, 0, norm_choices, 3,
-     "normalisation: batch, layer or group norm"},
-    {"model", OPT_MODEL, AT(train.opts.model.name), "NAME", 0, 0, NULL, 0,
-     "network (see the list below)"},
-    {"groups", OPT_INT, AT(train.opts.model.groups), "G", 1, 1024, NULL, 0,
-     "groups for --norm gn; must divide every norm layer's channels"},
-    {"epochs", OPT_INT, AT(train.opts.epochs), "N", 1, 100000, NULL, 0,
-     "epochs to train"},
-    {"batch", OPT_INT, AT(train.opts.model.batch), "N", 1, 65536, NULL, 0,
-     "images per SGD step"},
-    {"lr", OPT_REAL, AT(train.opts.lr), "X", 0, 100, NULL, 0, "peak learning rate"},
-    {"momentum", OPT_FLOAT, AT(train.opts.sgd.momentum), "X", 0, 0.9999, NULL, 0,
-     "SGD momentum"},
-    {"wd", OPT_FLOAT, AT(train.opts.sgd.weight_decay), "X", 0, 1, NULL, 0,
-     "weight decay on conv weights (never on norm parameters)"},
-    {"nesterov", OPT_ON, AT(train.opts.sgd.nesterov), NULL, 0, 0, NULL, 0,
-     "Nesterov momentum"},
-    {"no-nesterov", OPT_OFF, AT(train.opts.sgd.nesterov), NULL, 0, 0, NULL, 0,
-     "plain momentum"},
-    {"schedule", OPT_CHOICE, AT(train.opts.schedule), "constant|step|onecycle", 0, 0,
-     schedule_names, SCHEDULE_KIND_COUNT,
-     "learning-rate schedule over the whole run"},
-    {"smoothing", OPT_FLOAT, AT(train.opts.label_smoothing), "X", 0, 0.99, NULL, 0,
-     "label smoothing of the training loss"},
-    {"dropout", OPT_FLOAT, AT(train.opts.model.dropout), "P", -1, 0.99, NULL, 0,
-     "dropout probability of the model's dropout layers (-1: the model's own)"},
-    {"crop", OPT_INT, AT(train.opts.augment.crop_pad), "PAD", 0, 16, NULL, 0,
-     "random-crop padding in pixels (0: no crop)"},
-    {"flip", OPT_ON, AT(train.opts.augment.flip), NULL, 0, 0, NULL, 0,
-     "random horizontal flips in training"},
-    {"no-flip", OPT_OFF, AT(train.opts.augment.flip), NULL, 0, 0, NULL, 0,
-     "no flips in training"},
-    {"cutout", OPT_INT, AT(train.opts.augment.cutout), "SIDE", 0, 32, NULL, 0,
-     "cutout square side in pixels (0: off)"},
-    {"tta", OPT_ON, AT(train.opts.tta), NULL, 0, 0, NULL, 0,
-     "flip-averaged test accuracy after every epoch (always after the last)"},
-    {"no-tta", OPT_OFF, AT(train.opts.tta), NULL, 0, 0, NULL, 0,
-     "flip-averaged test accuracy after the last epoch only"},
-    {"seed", OPT_U64, AT(train.opts.seed), "S", 0, 0, NULL, 0,
-     "seed of initialisation, shuffling, augmentation and dropout"},
-    {"threads", OPT_INT, AT(threads), "N", 1, CLI_MAX_THREADS, NULL, 0,
-     "worker threads (results do not depend on it)"},
-    {"conv", OPT_CHOICE, AT(train.opts.model.conv), "blocked|naive", 0, 0,
-     conv_choices, 2, "conv2d implementation: the fast one or the reference"},
-    {"data", OPT_PATH, AT(train.opts.data_dir), "DIR", 0, 0, NULL, 0,
-     "CIFAR-10 binary batches (else $CIFAR10_DIR, else " CLI_DEFAULT_DATA ")"},
-    {"out", OPT_PATH, AT(train.out_dir), "DIR", 0, 0, NULL, 0,
-     "run directory (default runs/<norm>)"},
-    {"limit-train", OPT_SIZE, AT(train.opts.limit_train), "N", 0, 1e9, NULL, 0,
-     "use only the first N training images (0: all)"},
-    {"limit-test", OPT_SIZE, AT(train.opts.limit_test), "N", 0, 1e9, NULL, 0,
-     "use only the first N test images (0: all)"},
-    {"force", OPT_ON, AT(train.force), NULL, 0, 0, NULL, 0,
-     "start over in a run directory that already has a log"},
-    {"resume", OPT_PATH, AT(resume), "DIR", 0, 0, NULL, 0,
-     "continue the run in DIR from its checkpoint, with its options"},
-    {"quiet", OPT_ON, AT(train.quiet), NULL, 0, 0, NULL, 0, "no per-epoch lines"},
-    {"quick", OPT_ON, AT(bench_quick), NULL, 0, 0, NULL, 0,
-     "bench only: tiny sizes, one repetition (checks the output, measures nothing)"},
-    {"help", OPT_ACTION, CLI_HELP, NULL, 0, 0, NULL, 0, "this help"},
-    {"version", OPT_ACTION, CLI_VERSION, NULL, 0, 0, NULL, 0, "the version"},
-};
+static const Option options[] = {RUNOPTS_LIST(ROW)};
 #define NOPTIONS (sizeof options / sizeof options[0])
 _Static_assert(NOPTIONS <= CLI_MAX_OPTIONS, "raise CLI_MAX_OPTIONS");
+
+/* The CLI options' defaults; threads' 0 becomes one per processor. */
+#define CLI_DEFAULT(where, kind, field, name, arg, lo, hi, def, help)                 \
+    CLI_DEFAULT_##where(RUNOPTS_SET_##kind(cmd->field, def));
+#define CLI_DEFAULT_KEEP(set)
+#define CLI_DEFAULT_FREE(set)
+#define CLI_DEFAULT_TRAIN(set)
+#define CLI_DEFAULT_CLI(set) set
+#define CLI_DEFAULT_ACT(set)
 
 static void defaults(CliCommand *cmd)
 {
     memset(cmd, 0, sizeof *cmd);
     cmd->action = CLI_TRAIN;
     train_defaults(&cmd->train);
-    cmd->threads = platform_cpu_count();
-    if (cmd->threads > CLI_MAX_THREADS)
-        cmd->threads = CLI_MAX_THREADS;
+    RUNOPTS_LIST(CLI_DEFAULT)
+    if (cmd->threads == 0)
+        cmd->threads = platform_cpu_count();
+    if (cmd->threads > RUNOPTS_MAX_THREADS)
+        cmd->threads = RUNOPTS_MAX_THREADS;
 }
 
 static const Option *find_option(const char *name, size_t len)
@@ -184,11 +149,11 @@ static Status set_int(const Option *o, const char *v, char *target, Error *err)
 
 static Status set_choice(const Option *o, const char *v, char *target, Error *err)
 {
-    for (int i = 0; i < o->nchoices; i++)
-        if (strcmp(v, o->choices[i]) == 0) {
-            memcpy(target, &i, sizeof i);
-            return STATUS_OK;
-        }
+    int i = runopts_choice_index(o->arg, v, strlen(v));
+    if (i >= 0) {
+        memcpy(target, &i, sizeof i);
+        return STATUS_OK;
+    }
     char why[128];
     snprintf(why, sizeof why, "is not one of %s", o->arg);
     return bad_value(o, v, why, err);
@@ -300,7 +265,7 @@ static void resolve_dirs(CliCommand *cmd, const char *env_data)
     TrainConfig *t = &cmd->train;
     if (t->opts.data_dir[0] == '\0')
         snprintf(t->opts.data_dir, sizeof t->opts.data_dir, "%s",
-                 env_data && *env_data ? env_data : CLI_DEFAULT_DATA);
+                 env_data && *env_data ? env_data : RUNOPTS_DEFAULT_DATA);
     if (t->out_dir[0] == '\0')
         snprintf(t->out_dir, sizeof t->out_dir, "runs/%s",
                  model_norm_names[t->opts.model.norm]);
@@ -452,9 +417,9 @@ static Status resume_command(const CliCommand *cmd, CliCommand *out, Error *err)
 
 static void print_default(const Option *o, const CliCommand *d)
 {
-    const char *p = (const char *)d + o->offset;
+    const char *p = (const char *)d + o->offset, *choice;
     int i;
-    size_t z;
+    size_t z, len;
     uint64_t u;
     double r;
     float f;
@@ -475,7 +440,9 @@ static void print_default(const Option *o, const CliCommand *d)
         memcpy(&f, p, sizeof f), printf(" (default %g)", (double)f);
         break;
     case OPT_CHOICE:
-        memcpy(&i, p, sizeof i), printf(" (default %s)", o->choices[i]);
+        memcpy(&i, p, sizeof i);
+        choice = runopts_choice(o->arg, i, &len);
+        printf(" (default %.*s)", (int)len, choice);
         break;
     case OPT_MODEL:
         printf(" (default %s)", d->train.opts.model.name);

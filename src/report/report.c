@@ -1,4 +1,4 @@
-/* report.c - the only module that writes files: whole files go through a temp file
+/* report.c - the only module that writes or deletes files: whole files go through a temp file
  * and a rename so a crash or a full disk never leaves a half-written target; the CSV
  * log is appended and flushed one row at a time; the PPM encoder works in memory.
  * Exported prefixes: report_, ppm_, csvlog_. */
@@ -66,6 +66,13 @@ Status report_write_atomic(const char *path, const void *data, size_t len,
         remove(tmp);
         return error_set(err, STATUS_IO, "cannot %s %s: %s", step, path, why(errnum));
     }
+    return STATUS_OK;
+}
+
+Status report_remove(const char *path, Error *err)
+{
+    if (remove(path) != 0)
+        return error_set(err, STATUS_IO, "cannot remove %s", path);
     return STATUS_OK;
 }
 

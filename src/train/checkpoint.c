@@ -2,7 +2,10 @@
  * and reader over a byte buffer, the tensor table derived from the model's layers,
  * and CRC-32. Layout, all little-endian:
  *   magic[8] u32 version u64 total_bytes
- *   options, progress, order u32[train_count], log rows
+ *   options (RUNOPTS_LIST's KEEP and FREE ones in its order; by kind: u32 int,
+ *     u64 size and seed, f64 and f32 reals, u8 bools and choices, u8 length and
+ *     bytes of the model name, u32 length and bytes of a path),
+ *   progress, order u32[train_count], log rows
  *   u32 ntensors, each {u8 name_len, name, u8 kind (0 parameters, 1 statistics),
  *                       u8 ndim, u32 dims[ndim]}
  *   f32 parameters (each parameter tensor in table order), f32 momentum (same
@@ -26,17 +29,6 @@
 #define TENSOR_MAX_DIMS 4
 /* Longest model name stored, with a terminating NUL: the format's limit. */
 #define MODEL_NAME_MAX 16
-
-/* The command line's ranges (cli.c); a checkpoint holding other values is corrupt. */
-#define MAX_GROUPS 1024
-#define MAX_BATCH 65536
-#define MAX_EPOCHS 100000
-#define MAX_LR 100.0
-#define MAX_MOMENTUM 0.9999
-#define MAX_SMOOTHING 0.99
-#define MAX_DROPOUT 0.99
-#define MAX_CROP 16
-#define MAX_CUTOUT 32
 
 uint32_t checkpoint_crc32(const void *data, size_t len)
 {
@@ -152,35 +144,49 @@ static void put_floats(Writer *w, const float *v, size_t n)
         put_f32(w, v[i]);
 }
 
+/* An option's value by its kind (runopts.h): whole numbers in 4 or 8 bytes, choices
+ * and bools in one, reals as they are, strings as their length then their bytes. */
+#define PUT_INT(w, v) put_u32(w, (uint32_t)(v))
+#define PUT_SIZE(w, v) put_u64(w, (uint64_t)(v))
+#define PUT_U64 put_u64
+#define PUT_REAL put_f64
+#define PUT_FLOAT put_f32
+#define PUT_CHOICE(w, v) put_u8(w, (unsigned)(v))
+#define PUT_ON(w, v) put_u8(w, (v) ? 1u : 0u)
+#define PUT_OFF PUT_ON
+#define PUT_ONOFF PUT_ON
+#define PUT_MODEL put_model_name
+#define PUT_PATH put_path
+
+/* Every KEEP and FREE option, in RUNOPTS_LIST's order. */
+#define STORE(where, kind, field, name, arg, lo, hi, def, help)                       \
+    STORE_##where(PUT_##kind(w, o->field))
+#define STORE_KEEP(put) put;
+#define STORE_FREE(put) put;
+#define STORE_TRAIN(put)
+#define STORE_CLI(put)
+#define STORE_ACT(put)
+
+static void put_model_name(Writer *w, const char *name)
+{
+    size_t len = strlen(name);
+    assert(len > 0 && len < MODEL_NAME_MAX);   /* our own models' names */
+    put_u8(w, (unsigned)len);
+    put_bytes(w, name, len);
+}
+
+static void put_path(Writer *w, const char *path)
+{
+    size_t len = strlen(path);
+    put_u32(w, (uint32_t)len);
+    put_bytes(w, path, len);
+}
+
 /* Field by field, not the struct's bytes: the layout on disk stays fixed whatever
  * the compiler does with RunOptions. model.threads is not part of the run. */
 static void put_options(Writer *w, const RunOptions *o)
 {
-    size_t name_len = strlen(o->model.name), dir_len = strlen(o->data_dir);
-    assert(name_len > 0 && name_len < MODEL_NAME_MAX);   /* our own models' names */
-    put_u8(w, (unsigned)name_len);
-    put_bytes(w, o->model.name, name_len);
-    put_u8(w, (unsigned)o->model.norm);
-    put_u32(w, (uint32_t)o->model.groups);
-    put_f32(w, o->model.dropout);
-    put_u32(w, (uint32_t)o->model.batch);
-    put_u8(w, (unsigned)o->model.conv);
-    put_u32(w, (uint32_t)o->epochs);
-    put_f64(w, o->lr);
-    put_f32(w, o->sgd.momentum);
-    put_f32(w, o->sgd.weight_decay);
-    put_u8(w, o->sgd.nesterov);
-    put_u8(w, (unsigned)o->schedule);
-    put_f32(w, o->label_smoothing);
-    put_u32(w, (uint32_t)o->augment.crop_pad);
-    put_u8(w, o->augment.flip);
-    put_u32(w, (uint32_t)o->augment.cutout);
-    put_u8(w, o->tta);
-    put_u64(w, o->seed);
-    put_u64(w, o->limit_train);
-    put_u64(w, o->limit_test);
-    put_u32(w, (uint32_t)dir_len);
-    put_bytes(w, o->data_dir, dir_len);
+    RUNOPTS_LIST(STORE)
 }
 
 static void put_progress(Writer *w, const Checkpoint *c)
@@ -329,6 +335,78 @@ static Status corrupt(Error *err, const char *name, const char *what)
     return error_set(err, STATUS_DATA, "%s is corrupt: %s", name, what);
 }
 
+/* An option that does not hold a value the command line could have given: named in
+ * the message, unless the record ran past the end first. */
+static Status bad_option(const Reader *r, const char *name, const char *what,
+                         const char *option, Error *err)
+{
+    if (r->short_read)
+        return corrupt(err, name, "the options run past the end");
+    return error_set(err, STATUS_DATA, "%s is corrupt: %s (--%s)", name, what, option);
+}
+
+static Status get_int(Reader *r, int *v, const char *option, double lo, double hi,
+                      const char *name, Error *err)
+{
+    uint32_t u = get_u32(r);
+    int64_t i = u <= INT32_MAX ? (int64_t)u : (int64_t)u - ((int64_t)1 << 32);
+    if (!in_range((double)i, lo, hi))
+        return bad_option(r, name, "an option is out of range", option, err);
+    *v = (int)i;
+    return STATUS_OK;
+}
+
+static Status get_size(Reader *r, size_t *v, const char *option, double lo, double hi,
+                       const char *name, Error *err)
+{
+    uint64_t u = get_u64(r);
+    if (!in_range((double)u, lo, hi) || u > SIZE_MAX)
+        return bad_option(r, name, "an option is out of range", option, err);
+    *v = (size_t)u;
+    return STATUS_OK;
+}
+
+static Status get_real(Reader *r, double *v, const char *option, double lo, double hi,
+                       const char *name, Error *err)
+{
+    *v = get_f64(r);
+    if (!in_range(*v, lo, hi))
+        return bad_option(r, name, "a real-valued option is out of range", option, err);
+    return STATUS_OK;
+}
+
+/* The range as floats: the command line checks the value it reads and then rounds
+ * it to float, which may round past the bound (0.99 does). */
+static Status get_float(Reader *r, float *v, const char *option, double lo, double hi,
+                        const char *name, Error *err)
+{
+    *v = get_f32(r);
+    if (!in_range((double)*v, (double)(float)lo, (double)(float)hi))
+        return bad_option(r, name, "a real-valued option is out of range", option, err);
+    return STATUS_OK;
+}
+
+static Status get_bool(Reader *r, bool *v, const char *option, const char *name,
+                       Error *err)
+{
+    unsigned b = get_u8(r);
+    if (b > 1)
+        return bad_option(r, name, "an option is out of range", option, err);
+    *v = b;
+    return STATUS_OK;
+}
+
+/* A choice: an index below the number of words of its arg. */
+static Status get_choice(Reader *r, int *v, const char *option, const char *arg,
+                         const char *name, Error *err)
+{
+    size_t len;
+    *v = (int)get_u8(r);
+    if (!runopts_choice(arg, *v, &len))
+        return bad_option(r, name, "an option is out of range", option, err);
+    return STATUS_OK;
+}
+
 /* The model_name() string equal to s, NULL if this build has no such model. */
 static const char *known_model(const char *s)
 {
@@ -339,70 +417,70 @@ static const char *known_model(const char *s)
     return NULL;
 }
 
-/* The options in the order put_options writes them; threads stays 0. */
-static Status get_options(Reader *r, RunOptions *o, const char *name, Error *err)
+static Status get_model_name(Reader *r, const char **v, const char *option,
+                             const char *name, Error *err)
 {
     char model[MODEL_NAME_MAX];
-    unsigned name_len = get_u8(r);
-    const unsigned char *s = get_bytes(r, name_len);
-    if (!s || name_len == 0 || name_len >= sizeof model)
-        return corrupt(err, name, "bad model name");
-    memcpy(model, s, name_len);
-    model[name_len] = '\0';
-    unsigned norm = get_u8(r);
-    uint32_t groups = get_u32(r);
-    o->model.dropout = get_f32(r);
-    uint32_t batch = get_u32(r);
-    unsigned conv = get_u8(r);
-    uint32_t epochs = get_u32(r);
-    o->lr = get_f64(r);
-    o->sgd.momentum = get_f32(r);
-    o->sgd.weight_decay = get_f32(r);
-    unsigned nesterov = get_u8(r), schedule = get_u8(r);
-    o->label_smoothing = get_f32(r);
-    uint32_t crop = get_u32(r);
-    unsigned flip = get_u8(r);
-    uint32_t cutout = get_u32(r);
-    unsigned tta = get_u8(r);
-    o->seed = get_u64(r);
-    uint64_t limit_train = get_u64(r), limit_test = get_u64(r);
-    uint32_t dir_len = get_u32(r);
-    const unsigned char *dir = get_bytes(r, dir_len);
-    if (r->short_read)
-        return corrupt(err, name, "the options run past the end");
-    o->model.name = known_model(model);
-    if (!o->model.name)
+    unsigned len = get_u8(r);
+    const unsigned char *s = get_bytes(r, len);
+    if (!s || len == 0 || len >= sizeof model)
+        return bad_option(r, name, "bad model name", option, err);
+    memcpy(model, s, len);
+    model[len] = '\0';
+    *v = known_model(model);
+    if (!*v)
         return error_set(err, STATUS_DATA, "%s is of model '%.15s', which this build "
                          "does not have", name, model);
-    if (norm >= NORM_KIND_COUNT || groups < 1 || groups > MAX_GROUPS)
-        return corrupt(err, name, "bad norm or groups");
-    if (batch < 1 || batch > MAX_BATCH || epochs < 1 || epochs > MAX_EPOCHS ||
-        conv > CONV_NAIVE || schedule >= SCHEDULE_KIND_COUNT || nesterov > 1 ||
-        flip > 1 || tta > 1 || crop > MAX_CROP || cutout > MAX_CUTOUT)
-        return corrupt(err, name, "an option is out of range");
-    if (!in_range(o->lr, 0.0, MAX_LR) ||
-        !in_range((double)o->sgd.momentum, 0.0, MAX_MOMENTUM) ||
-        !in_range((double)o->sgd.weight_decay, 0.0, 1.0) ||
-        !in_range((double)o->label_smoothing, 0.0, MAX_SMOOTHING) ||
-        !in_range((double)o->model.dropout, -1.0, MAX_DROPOUT))
-        return corrupt(err, name, "a real-valued option is out of range");
-    if (dir_len == 0 || dir_len >= CHECKPOINT_PATH_MAX || memchr(dir, '\0', dir_len))
-        return corrupt(err, name, "bad data directory");
-    memcpy(o->data_dir, dir, dir_len);
-    o->data_dir[dir_len] = '\0';
-    o->model.norm = (NormKind)norm;
-    o->model.groups = (int)groups;
-    o->model.batch = (int)batch;
-    o->model.conv = (ConvImpl)conv;
-    o->epochs = (int)epochs;
-    o->sgd.nesterov = nesterov;
-    o->schedule = (ScheduleKind)schedule;
-    o->augment = (CifarAugment){.crop_pad = (int)crop, .flip = flip,
-                                .cutout = (int)cutout};
-    o->tta = tta;
-    o->limit_train = (size_t)limit_train;
-    o->limit_test = (size_t)limit_test;
     return STATUS_OK;
+}
+
+static Status get_path(Reader *r, char *v, size_t cap, const char *option,
+                       const char *name, Error *err)
+{
+    uint32_t len = get_u32(r);
+    const unsigned char *s = get_bytes(r, len);
+    if (!s || len == 0 || len >= cap || memchr(s, '\0', len))
+        return bad_option(r, name, "bad path", option, err);
+    memcpy(v, s, len);
+    v[len] = '\0';
+    return STATUS_OK;
+}
+
+/* Each kind's reader for field f of option n; choices go through an int, the field
+ * being an enum. */
+#define GET_INT(f, n, arg, lo, hi) get_int(r, &(f), n, lo, hi, name, err)
+#define GET_SIZE(f, n, arg, lo, hi) get_size(r, &(f), n, lo, hi, name, err)
+#define GET_REAL(f, n, arg, lo, hi) get_real(r, &(f), n, lo, hi, name, err)
+#define GET_FLOAT(f, n, arg, lo, hi) get_float(r, &(f), n, lo, hi, name, err)
+#define GET_U64(f, n, arg, lo, hi) ((f) = get_u64(r), STATUS_OK)
+#define GET_ON(f, n, arg, lo, hi) get_bool(r, &(f), n, name, err)
+#define GET_OFF GET_ON
+#define GET_ONOFF GET_ON
+#define GET_CHOICE(f, n, arg, lo, hi)                                                 \
+    (got = get_choice(r, &choice, n, arg, name, err), (f) = choice, got)
+#define GET_MODEL(f, n, arg, lo, hi) get_model_name(r, &(f), n, name, err)
+#define GET_PATH(f, n, arg, lo, hi) get_path(r, f, sizeof(f), n, name, err)
+
+#define LOAD(where, kind, field, option, arg, lo, hi, def, help)                      \
+    LOAD_##where(GET_##kind(o->field, option, arg, lo, hi))
+#define LOAD_KEEP(get)                                                                \
+    if (st == STATUS_OK)                                                              \
+        st = get;
+#define LOAD_FREE LOAD_KEEP
+#define LOAD_TRAIN(get)
+#define LOAD_CLI(get)
+#define LOAD_ACT(get)
+
+/* The options in the order put_options writes them, each checked against its
+ * range; threads stays 0. */
+static Status get_options(Reader *r, RunOptions *o, const char *name, Error *err)
+{
+    Status st = STATUS_OK, got;
+    int choice;
+    RUNOPTS_LIST(LOAD)
+    if (st == STATUS_OK && r->short_read)
+        st = corrupt(err, name, "the options run past the end");
+    return st;
 }
 
 /* The order must be a permutation: every index below train_count exactly once. */

@@ -15,7 +15,7 @@
 #include "report/summary.h"
 #include "train/runfiles.h"
 
-#define RUNFILES_PATH_MAX (TRAIN_PATH_MAX + 32)
+#define RUNFILES_PATH_MAX (RUNOPTS_PATH_MAX + 32)
 #define CURVES_PANEL_W 520
 #define CURVES_PANEL_H 380
 
@@ -28,32 +28,54 @@ static Status write_buf(const RunFiles *rf, const char *name, const StrBuf *b,
                         Error *err)
 {
     char path[RUNFILES_PATH_MAX];
-    snprintf(path, sizeof path, "%s/%s", rf->cfg->out_dir, name);
+    snprintf(path, sizeof path, "%s/%s", rf->out_dir, name);
     Status st = strbuf_status(b, path, err);
     if (st == STATUS_OK)
         st = report_write_atomic(path, b->data, b->len, err);
     return st;
 }
 
-/* Every option under its command-line name, so a run can be repeated from it. */
-static void options_text(StrBuf *o, const TrainConfig *c)
+/* An option's value in run.txt, by its kind (runopts.h). */
+#define SHOW_INT(o, v, arg) strbuf_printf(o, "%d", v)
+#define SHOW_SIZE(o, v, arg) strbuf_printf(o, "%zu", v)
+#define SHOW_REAL(o, v, arg) strbuf_printf(o, "%g", v)
+#define SHOW_FLOAT(o, v, arg) strbuf_printf(o, "%g", (double)(v))
+#define SHOW_U64(o, v, arg) strbuf_printf(o, "%llu", (unsigned long long)(v))
+#define SHOW_PATH(o, v, arg) strbuf_printf(o, "%s", v)
+#define SHOW_MODEL SHOW_PATH
+#define SHOW_ON(o, v, arg) strbuf_printf(o, "%s", on_off(v))
+#define SHOW_OFF SHOW_ON
+#define SHOW_ONOFF SHOW_ON
+#define SHOW_CHOICE(o, v, arg) show_choice(o, arg, (int)(v))
+
+/* Every KEEP, FREE and TRAIN option as "name: value", in RUNOPTS_LIST's order. */
+#define LINE(where, kind, field, name, arg, lo, hi, def, help)                        \
+    LINE_##where(strbuf_printf(o, "%s: ", name), SHOW_##kind(o, FROM_##where(field), arg))
+#define FROM_KEEP(field) rf->opts->field
+#define FROM_FREE FROM_KEEP
+#define FROM_TRAIN(field) rf->field
+#define LINE_KEEP(label, value)                                                       \
+    {                                                                                 \
+        label;                                                                        \
+        value;                                                                        \
+        strbuf_printf(o, "\n");                                                       \
+    }
+#define LINE_FREE LINE_KEEP
+#define LINE_TRAIN LINE_KEEP
+#define LINE_CLI(label, value)
+#define LINE_ACT(label, value)
+
+static void show_choice(StrBuf *o, const char *arg, int i)
 {
-    const RunOptions *r = &c->opts;
-    strbuf_printf(o, "model: %s\nnorm: %s\ngroups: %d\nepochs: %d\nbatch: %d\n"
-                  "lr: %g\nmomentum: %g\nwd: %g\nnesterov: %s\nschedule: %s\n",
-                  r->model.name, model_norm_names[r->model.norm], r->model.groups,
-                  r->epochs, r->model.batch, r->lr, (double)r->sgd.momentum,
-                  (double)r->sgd.weight_decay, on_off(r->sgd.nesterov),
-                  schedule_names[r->schedule]);
-    strbuf_printf(o, "smoothing: %g\ndropout: %g\ncrop: %d\nflip: %s\ncutout: %d\n"
-                  "tta: %s\nseed: %llu\nconv: %s\ndata: %s\nout: %s\n"
-                  "limit-train: %zu\nlimit-test: %zu\nforce: %s\nquiet: %s\n",
-                  (double)r->label_smoothing, (double)r->model.dropout,
-                  r->augment.crop_pad, on_off(r->augment.flip), r->augment.cutout,
-                  on_off(r->tta), (unsigned long long)r->seed,
-                  r->model.conv == CONV_NAIVE ? "naive" : "blocked", r->data_dir,
-                  c->out_dir, r->limit_train, r->limit_test, on_off(c->force),
-                  on_off(c->quiet));
+    size_t len;
+    const char *word = runopts_choice(arg, i, &len);
+    strbuf_printf(o, "%.*s", word ? (int)len : 1, word ? word : "?");
+}
+
+/* Every option under its command-line name, so a run can be repeated from it. */
+static void options_text(StrBuf *o, const RunFiles *rf)
+{
+    RUNOPTS_LIST(LINE)
 }
 
 static void results_text(StrBuf *o, const RunLog *log, double wall)
@@ -77,10 +99,10 @@ void runfiles_info(StrBuf *out, const RunFiles *rf, const RunLog *log, double wa
     strbuf_printf(out, "# cifar-train run: every option by its command-line name, "
                   "then the results\nversion: %s\nstart: %s\nthreads: %d\n"
                   "parameters: %zu\nmacs_per_image: %.0f\ntrain_images: %zu\n"
-                  "test_images: %zu\n", TRAIN_VERSION, rf->start_time, rf->threads,
+                  "test_images: %zu\n", rf->version, rf->start_time, rf->threads,
                   rf->model->nparams, model_macs(rf->model), rf->train_count,
                   rf->test_count);
-    options_text(out, rf->cfg);
+    options_text(out, rf);
     if (log)
         results_text(out, log, wall);
     else
@@ -100,19 +122,16 @@ static Status write_summary(const RunFiles *rf, Error *err)
     StrBuf b;
     char title[96];
     strbuf_init(&b);
-    summary_title(title, sizeof title, &rf->cfg->opts.model);
+    summary_title(title, sizeof title, &rf->opts->model);
     summary_text(&b, rf->model, title);
     Status st = write_buf(rf, "summary.txt", &b, err);
     strbuf_free(&b);
     return st;
 }
 
-Status runfiles_start(RunFiles *rf, const TrainConfig *cfg, const Model *model,
-                      int threads, size_t train_count, size_t test_count, Error *err)
+Status runfiles_start(RunFiles *rf, Error *err)
 {
-    *rf = (RunFiles){.cfg = cfg, .model = model, .threads = threads,
-                     .train_count = train_count, .test_count = test_count,
-                     .t0 = platform_seconds()};
+    rf->t0 = platform_seconds();
     start_time(rf->start_time, sizeof rf->start_time);
     StrBuf b;
     strbuf_init(&b);
@@ -172,7 +191,7 @@ static Status read_log(const RunFiles *rf, RunLog *log, Error *err)
     char path[RUNFILES_PATH_MAX];
     unsigned char *text;
     size_t len;
-    snprintf(path, sizeof path, "%s/log.csv", rf->cfg->out_dir);
+    snprintf(path, sizeof path, "%s/log.csv", rf->out_dir);
     Status st = readfile_whole(path, &text, &len, err);
     if (st != STATUS_OK)
         return st;
@@ -183,11 +202,11 @@ static Status read_log(const RunFiles *rf, RunLog *log, Error *err)
 
 static Status write_curves(const RunFiles *rf, const RunLog *log, Error *err)
 {
-    const TrainConfig *c = rf->cfg;
-    char title[TRAIN_PATH_MAX + 128];
+    const RunOptions *o = rf->opts;
+    char title[RUNOPTS_PATH_MAX + 128];
     snprintf(title, sizeof title, "%s: model %s, norm %s, lr %g, seed %llu",
-             c->out_dir, c->opts.model.name, model_norm_names[c->opts.model.norm],
-             c->opts.lr, (unsigned long long)c->opts.seed);
+             rf->out_dir, o->model.name, model_norm_names[o->model.norm], o->lr,
+             (unsigned long long)o->seed);
     StrBuf b;
     strbuf_init(&b);
     runfiles_curves(&b, log, title);
@@ -236,7 +255,7 @@ static Status write_grid(const RunFiles *rf, const CifarSet *test,
     size_t len = ppm_encode(NULL, c.w, c.h, c.rgb);
     unsigned char *ppm = malloc(len);
     char path[RUNFILES_PATH_MAX];
-    snprintf(path, sizeof path, "%s/misclassified.ppm", rf->cfg->out_dir);
+    snprintf(path, sizeof path, "%s/misclassified.ppm", rf->out_dir);
     if (!ppm)
         st = error_set(err, STATUS_NOMEM, "out of memory for %s", path);
     else
@@ -258,7 +277,7 @@ static void print_summary(const RunFiles *rf, const RunLog *log, double wall)
     if (!isnan(last->test_acc_flip))
         printf("with flip averaging at test time: %.2f%%\n", last->test_acc_flip);
     printf("files in %s: log.csv curves.svg confusion.csv classes.csv "
-           "misclassified.ppm misclassified/ run.txt summary.txt\n", rf->cfg->out_dir);
+           "misclassified.ppm misclassified/ run.txt summary.txt\n", rf->out_dir);
     fflush(stdout);
 }
 
@@ -281,7 +300,7 @@ Status runfiles_finish(const RunFiles *rf, const CifarSet *test,
     if (st == STATUS_OK)
         st = write_buf(rf, "run.txt", &b, err);
     strbuf_free(&b);
-    if (st == STATUS_OK && !rf->cfg->quiet)
+    if (st == STATUS_OK && !rf->quiet)
         print_summary(rf, &log, wall);
     runlog_free(&log);
     return st;

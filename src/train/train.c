@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "base/platform.h"
+#include "base/readfile.h"
 #include "kernels/ops.h"
 #include "report/progress.h"
 #include "report/report.h"
@@ -14,25 +15,23 @@
 #include "train/runfiles.h"
 #include "train/train.h"
 
-/* Chosen on short runs (data/ablations/, README "Results"): one-cycle to lr 0.2
- * with Nesterov momentum, weight decay 5e-4 on conv weights and label smoothing 0.1.
- * The origin's recipe is --model s8 --lr 0.01 --schedule constant --wd 0
- * --smoothing 0 --no-nesterov. */
+/* The defaults are RUNOPTS_LIST's; they were chosen on short runs (data/ablations/,
+ * README "Results"): one-cycle to lr 0.2 with Nesterov momentum, weight decay 5e-4 on
+ * conv weights and label smoothing 0.1. The origin's recipe is --model s8 --lr 0.01
+ * --schedule constant --wd 0 --smoothing 0 --no-nesterov. */
+#define TRAIN_DEFAULT(where, kind, field, name, arg, lo, hi, def, help)               \
+    TRAIN_DEFAULT_##where(RUNOPTS_SET_##kind(cfg->field, def));
+#define TRAIN_DEFAULT_KEEP(set)
+#define TRAIN_DEFAULT_FREE(set)
+#define TRAIN_DEFAULT_TRAIN(set) set
+#define TRAIN_DEFAULT_CLI(set)
+#define TRAIN_DEFAULT_ACT(set)
+
 void train_defaults(TrainConfig *cfg)
 {
     memset(cfg, 0, sizeof *cfg);
-    RunOptions *o = &cfg->opts;
-    o->model = (ModelConfig){.name = model_name(0, NULL), .norm = NORM_BN, .groups = 4,
-                             .dropout = -1.0f, .batch = 128, .threads = 1,
-                             .conv = CONV_BLOCKED};
-    o->epochs = 20;
-    o->lr = 0.2;
-    o->sgd = (SgdConfig){.momentum = 0.9f, .weight_decay = 5e-4f, .nesterov = true};
-    o->schedule = SCHEDULE_ONECYCLE;
-    o->label_smoothing = 0.1f;
-    o->augment = (CifarAugment){.crop_pad = 4, .flip = true, .cutout = 0};
-    o->tta = false;
-    o->seed = 1;
+    runopts_defaults(&cfg->opts);
+    RUNOPTS_LIST(TRAIN_DEFAULT)
 }
 
 typedef struct {
@@ -420,26 +419,43 @@ static int class_index(const char *name)
     return -1;
 }
 
+/* Remove the image of one line of index.csv, if it is one; others are left alone. */
+static void remove_line(const char *dir, const char *line)
+{
+    char path[TRAIN_PATH_MAX + 64], truth[16], pred[16];
+    size_t i;
+    if (sscanf(line, "%zu,%15[a-z],%15[a-z]", &i, truth, pred) != 3)
+        return;
+    int t = class_index(truth), p = class_index(pred);
+    if (t < 0 || p < 0)
+        return;
+    misclassified_name(path, sizeof path, dir, i, t, p);
+    Error ignored;   /* an image already gone is no loss */
+    (void)report_remove(path, &ignored);
+}
+
 /* Remove the images an earlier run listed in dir/index.csv, so a run started over
  * with --force leaves no stale pictures. Files it cannot parse are left alone. */
 static void remove_listed(const char *dir)
 {
-    char path[TRAIN_PATH_MAX + 64], line[128], truth[16], pred[16];
+    char path[TRAIN_PATH_MAX + 64];
     snprintf(path, sizeof path, "%s/index.csv", dir);
-    FILE *f = fopen(path, "r");
-    if (!f)
+    unsigned char *text;
+    size_t len;
+    Error ignored;   /* no index: nothing to remove */
+    if (readfile_whole(path, &text, &len, &ignored) != STATUS_OK)
         return;
-    while (fgets(line, sizeof line, f)) {
-        size_t i;
-        if (sscanf(line, "%zu,%15[a-z],%15[a-z]", &i, truth, pred) != 3)
-            continue;
-        int t = class_index(truth), p = class_index(pred);
-        if (t < 0 || p < 0)
-            continue;
-        misclassified_name(path, sizeof path, dir, i, t, p);
-        remove(path);
+    char *line = (char *)text;
+    while (*line) {
+        char *end = strchr(line, '\n');
+        if (end)
+            *end++ = '\0';
+        else
+            end = line + strlen(line);
+        remove_line(dir, line);
+        line = end;
     }
-    fclose(f);
+    free(text);
 }
 
 /* The index text (index,true,predicted,confidence) in a malloc'd buffer. */
@@ -522,12 +538,12 @@ static Status open_log(Run *r, Error *err)
             return error_set(err, STATUS_USAGE,
                              "%s already exists: pass --force to start over, or "
                              "--out DIR for a new run", path);
-        if (remove(path) != 0)
-            return error_set(err, STATUS_IO, "cannot remove %s", path);
+        if ((st = report_remove(path, err)) != STATUS_OK)
+            return st;
         /* The old run's checkpoint goes too: it would not match the new log. */
         checkpoint_path(path, sizeof path, cfg->out_dir);
-        if (platform_is_file(path) && remove(path) != 0)
-            return error_set(err, STATUS_IO, "cannot remove %s", path);
+        if (platform_is_file(path) && (st = report_remove(path, err)) != STATUS_OK)
+            return st;
         snprintf(path, sizeof path, "%s/log.csv", cfg->out_dir);
     }
     return csvlog_open(&r->log, path, TRAIN_CSV_HEADER, err);
@@ -614,8 +630,12 @@ static Status start_outputs(Run *r, Error *err)
     progress_init(&r->progress, cfg->quiet ? NULL : stderr, platform_isatty(stderr),
                   cfg->opts.epochs, (long)((r->train.count + batch - 1) / batch),
                   platform_seconds());
-    Status st = runfiles_start(&r->files, cfg, &r->model, pool_threads(r->pool),
-                               r->train.count, r->test.count, err);
+    r->files = (RunFiles){.opts = &cfg->opts, .out_dir = cfg->out_dir,
+                          .force = cfg->force, .quiet = cfg->quiet,
+                          .version = TRAIN_VERSION, .model = &r->model,
+                          .threads = pool_threads(r->pool),
+                          .train_count = r->train.count, .test_count = r->test.count};
+    Status st = runfiles_start(&r->files, err);
     if (st == STATUS_OK && !cfg->quiet)
         printf("activation memory %.1f MiB at batch %d; layer table in %s/summary.txt\n",
                (double)model_activation_floats(&r->model) * sizeof(float) / 1048576.0,
