@@ -242,6 +242,17 @@ else
     echo "skipped: the second-signal checks need ps and mkfifo"
 fi
 
+# --- --no-fuse: every layer by itself, the same training ------------------------
+for m in s8 r6; do
+    for f in "" --no-fuse; do
+        "$bin" --model $m --dropout 0.2 --batch 10 --limit-train 100 --threads 1 \
+            --quiet --epochs 2 --data "$good" --out "$tmp/nf-$m$f" $f >/dev/null
+        cut -d, -f1-8,10- "$tmp/nf-$m$f/log.csv" >"$tmp/nf-$m$f.csv"
+    done
+    check "--no-fuse trains $m as the fused passes do" \
+        cmp -s "$tmp/nf-$m.csv" "$tmp/nf-$m--no-fuse.csv"
+done
+
 # --- divergence ------------------------------------------------------------------
 expect 3 "--lr 100) is probably too high" $run --data "$good" --out "$tmp/dv" \
     --lr 100 --schedule constant --epochs 30

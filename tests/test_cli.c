@@ -26,6 +26,10 @@ static int test_cli_forms_and_defaults(void)
     CHECK(strcmp(cmd.train.out_dir, "runs/gn") == 0);
     CHECK(strcmp(o->data_dir, "data/cifar-10-batches-bin") == 0);
     CHECK(o->model.batch == 128 && o->model.groups == 4);
+    CHECK(!o->model.no_fuse);
+    char *b[] = {"cifar-train", "--no-fuse"};
+    CHECK(parse(ARGC(b), b, &cmd, &err) == STATUS_OK);
+    CHECK(cmd.train.opts.model.no_fuse);
     return 0;
 }
 

@@ -26,6 +26,7 @@ typedef struct {
     CliAction action;
     TrainConfig train;
     int threads;
+    bool no_fuse;                   /* --no-fuse: like threads, not part of the run */
     char resume[TRAIN_PATH_MAX];    /* --resume DIR, or empty */
     bool given[CLI_MAX_OPTIONS];    /* which options the command line set */
     const char *const *compare_dirs;    /* compare: run directories, pointing into argv */

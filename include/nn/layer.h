@@ -108,6 +108,9 @@ typedef struct {
     size_t (*scratch)(const Layer *l, int nthreads);
     /* Whether SGD weight decay applies to the parameters. */
     bool decay;
+    /* Whether the layer is a convolution: layer_conv_shape applies, and its
+     * parameters are weights [cout][cin][k][k]. */
+    bool conv;
     /* Whether the layer reads a second input, in2 (x2 in the passes). */
     bool two_inputs;
     /* Whether backward can zero dx (dx2) itself, part by part right before adding

@@ -92,6 +92,9 @@ typedef struct {
       "worker threads (results do not depend on it)")                                \
     X(KEEP, CHOICE, model.conv, "conv", "blocked|naive", 0, 0, CONV_BLOCKED,         \
       "conv2d implementation: the fast one or the reference")                        \
+    X(CLI, ON, no_fuse, "no-fuse", NULL, 0, 0, false,                                \
+      "run every ReLU and dropout as a layer of its own, not inside the norm's "     \
+      "sweep (the same results, slower: a check of the fused passes)")              \
     X(FREE, PATH, data_dir, "data", "DIR", 0, 0, "",                                 \
       "CIFAR-10 binary batches (else $CIFAR10_DIR, else " RUNOPTS_DEFAULT_DATA ")")  \
     X(TRAIN, PATH, out_dir, "out", "DIR", 0, 0, "",                                  \

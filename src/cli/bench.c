@@ -219,7 +219,7 @@ static Status collect_shapes(const char *model, ShapeRow *rows, int *nrows, Erro
     int before = *nrows;
     for (int i = 0; i < m->nlayers; i++) {
         const Layer *l = &m->layers[i];
-        if (l->kind != LAYER_CONV2D)
+        if (!layer_ops[l->kind].conv)
             continue;
         ConvShape cs = layer_conv_shape(l, 1);
         int r = 0;

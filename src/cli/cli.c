@@ -355,6 +355,7 @@ Status cli_parse(CliCommand *cmd, int argc, char **argv, const char *env_data,
     if (st != STATUS_OK)
         return st;
     cmd->train.opts.model.threads = cmd->threads;
+    cmd->train.opts.model.no_fuse = cmd->no_fuse;
     if (cmd->resume[0] && cmd->train.force)
         return error_set(err, STATUS_USAGE, "--force starts a run over and --resume "
                          "continues it: give one");
@@ -409,6 +410,7 @@ static Status resume_command(const CliCommand *cmd, CliCommand *out, Error *err)
                    (const char *)cmd + options[i].offset, size);
     }
     out->train.opts.model.threads = cmd->threads;
+    out->train.opts.model.no_fuse = cmd->no_fuse;
     out->train.stop = cmd->train.stop;
     return STATUS_OK;
 }

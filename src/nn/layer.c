@@ -496,7 +496,7 @@ const LayerOps layer_ops[] = {
     [LAYER_CONV2D] = {.name = "conv2d", .plan = conv_plan, .init = conv_init,
                       .forward = conv_forward, .backward = conv_backward,
                       .macs = conv_macs, .scratch = conv_scratch, .decay = true,
-                      .zeroes_dx = true},
+                      .conv = true, .zeroes_dx = true},
     [LAYER_BNORM] = {.name = "batchnorm", .plan = bnorm_plan, .init = norm_init,
                      .forward = bnorm_fwd, .backward = bnorm_bwd, .macs = no_macs,
                      .scratch = no_scratch, .zeroes_dx = true,
