@@ -21,8 +21,8 @@
 #define CHECKPOINT_MAGIC "CIFARCKP"
 #define CHECKPOINT_MAGIC_BYTES 8
 /* Bump on any change of the layout (a new stored option too); older versions are
- * refused with a message. 2: the options in RUNOPTS_LIST's order. */
-#define CHECKPOINT_VERSION 2u
+ * refused with a message. 2: the options in RUNOPTS_LIST's order. 3: the run id. */
+#define CHECKPOINT_VERSION 3u
 /* Longest data directory stored, with its terminating NUL. */
 #define CHECKPOINT_PATH_MAX RUNOPTS_PATH_MAX
 /* Larger files are refused before reading (the s8 model's is about 1 MB). */
@@ -35,6 +35,7 @@ typedef struct {
      * opts.model.threads is not stored: decoding leaves it 0. */
     RunOptions opts;
     /* progress */
+    uint64_t run_id;        /* drawn when the run started; log.csv and run.txt too */
     int epochs_done;        /* finished epochs: rows in the log */
     bool in_epoch;          /* epoch epochs_done + 1 has started: order is shuffled */
     uint64_t next;          /* its next image position in order (in_epoch only) */

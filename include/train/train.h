@@ -27,12 +27,15 @@ typedef struct {
     /* Polled before every SGD step (NULL: never): true stops the run there, with a
      * checkpoint to resume from (main passes its signal flag). */
     bool (*stop)(void);
+    /* Called once just before the first SGD step (NULL: never): until then nothing
+     * is to be saved, and main lets a signal end the process at once. */
+    void (*steps_begin)(void);
 } TrainConfig;
 
 /* Header of log.csv; every row carries the run's identity so logs concatenate. */
 #define TRAIN_CSV_HEADER                                                          \
     "epoch,norm,seed,lr,train_loss,train_acc,test_loss,test_acc,seconds,model,"    \
-    "test_acc_flip"
+    "test_acc_flip,run_id"
 
 /* A batch prepared (normalised, augmented) for one SGD step. */
 typedef struct {

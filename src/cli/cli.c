@@ -412,6 +412,7 @@ static Status resume_command(const CliCommand *cmd, CliCommand *out, Error *err)
     out->train.opts.model.threads = cmd->threads;
     out->train.opts.model.no_fuse = cmd->no_fuse;
     out->train.stop = cmd->train.stop;
+    out->train.steps_begin = cmd->train.steps_begin;
     return STATUS_OK;
 }
 

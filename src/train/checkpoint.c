@@ -191,6 +191,7 @@ static void put_options(Writer *w, const RunOptions *o)
 
 static void put_progress(Writer *w, const Checkpoint *c)
 {
+    put_u64(w, c->run_id);
     put_u32(w, (uint32_t)c->epochs_done);
     put_u8(w, c->in_epoch);
     put_u64(w, c->next);
@@ -531,6 +532,7 @@ static Status get_log(Reader *r, Checkpoint *c, const char *name, Error *err)
 
 static Status get_progress(Reader *r, Checkpoint *c, const char *name, Error *err)
 {
+    c->run_id = get_u64(r);
     uint32_t done = get_u32(r);
     unsigned in_epoch = get_u8(r);
     c->next = get_u64(r);
@@ -675,6 +677,35 @@ static void get_floats(Reader *r, float *v, size_t n)
         v[i] = get_f32(r);
 }
 
+/* "name [d0 d1 ...]" into buf. */
+static void show_tensor(char *buf, size_t cap, const char *name, const uint32_t *dims,
+                        int ndim)
+{
+    int used = snprintf(buf, cap, "%s [", name);
+    for (int d = 0; d < ndim && used > 0 && (size_t)used < cap; d++)
+        used += snprintf(buf + used, cap - (size_t)used, d ? " %u" : "%u",
+                         (unsigned)dims[d]);
+    if (used > 0 && (size_t)used < cap)
+        snprintf(buf + used, cap - (size_t)used, "]");
+}
+
+/* Tensor at of the checkpoint (t; NULL if missing) is not the model's want. */
+static Status misfit(const Checkpoint *c, const char *name, uint32_t at,
+                     const TensorEntry *t, const char *want, const uint32_t *dims,
+                     int ndim, Error *err)
+{
+    char have[TENSOR_NAME_MAX + 64], need[TENSOR_NAME_MAX + 64];
+    if (t)
+        show_tensor(have, sizeof have, t->name, t->dims, t->ndim);
+    else
+        snprintf(have, sizeof have, "missing");
+    show_tensor(need, sizeof need, want, dims, ndim);
+    return error_set(err, STATUS_DATA, "%s does not fit model %s with norm %s: tensor "
+                     "%u is %s, the model's is %s (a checkpoint of another model or "
+                     "norm?)", name, c->opts.model.name,
+                     model_norm_names[c->opts.model.norm], (unsigned)at, have, need);
+}
+
 Status checkpoint_restore(const Checkpoint *c, const unsigned char *bytes, size_t len,
                           Model *m, const char *name, Error *err)
 {
@@ -696,12 +727,7 @@ Status checkpoint_restore(const Checkpoint *c, const unsigned char *bytes, size_
                         t.ndim == ndim && memcmp(t.dims, dims, sizeof dims[0] *
                                                  (size_t)ndim) == 0;
             if (!same)
-                return error_set(err, STATUS_DATA, "%s does not fit model %s with norm "
-                                 "%s: tensor %u is %s, the model's is %s (a checkpoint "
-                                 "of another model or norm?)", name,
-                                 c->opts.model.name,
-                                 model_norm_names[c->opts.model.norm], (unsigned)at,
-                                 ok ? t.name : "missing", want);
+                return misfit(c, name, at, ok ? &t : NULL, want, dims, ndim, err);
             at++;
         }
     if (at != n)

@@ -94,22 +94,45 @@ static void results_text(StrBuf *o, const RunLog *log, double wall)
         strbuf_printf(o, "final_test_acc_flip: %.2f\n", last->test_acc_flip);
 }
 
-void runfiles_info(StrBuf *out, const RunFiles *rf, const RunLog *log, double wall)
+static void info_head(StrBuf *out, const RunFiles *rf)
 {
     strbuf_printf(out, "# cifar-train run: every option by its command-line name, "
-                  "then the results\nversion: %s\nstart: %s\nthreads: %d\n"
-                  "parameters: %zu\nmacs_per_image: %.0f\ntrain_images: %zu\n"
-                  "test_images: %zu\n", rf->version, rf->start_time, rf->threads,
+                  "then the results\nversion: %s\nrun_id: %016llx\nstart: %s\n"
+                  "threads: %d\nparameters: %zu\nmacs_per_image: %.0f\n"
+                  "train_images: %zu\ntest_images: %zu\n", rf->version,
+                  (unsigned long long)rf->run_id, rf->start_time, rf->threads,
                   rf->model->nparams, model_macs(rf->model), rf->train_count,
                   rf->test_count);
     options_text(out, rf);
-    if (log)
-        results_text(out, log, wall);
-    else
-        strbuf_printf(out, "status: running\n");
 }
 
-static void start_time(char *buf, size_t cap)
+void runfiles_info(StrBuf *out, const RunFiles *rf, const RunLog *log, double wall)
+{
+    if (!log) {
+        runfiles_info_status(out, rf, "running");
+        return;
+    }
+    info_head(out, rf);
+    results_text(out, log, wall);
+}
+
+void runfiles_info_status(StrBuf *out, const RunFiles *rf, const char *status)
+{
+    info_head(out, rf);
+    strbuf_printf(out, "status: %s\n", status);
+}
+
+Status runfiles_stopped(const RunFiles *rf, const char *status, Error *err)
+{
+    StrBuf b;
+    strbuf_init(&b);
+    runfiles_info_status(&b, rf, status);
+    Status st = write_buf(rf, "run.txt", &b, err);
+    strbuf_free(&b);
+    return st;
+}
+
+void runfiles_now(char *buf, size_t cap)
 {
     time_t now = time(NULL);
     struct tm *utc = now == (time_t)-1 ? NULL : gmtime(&now);
@@ -132,7 +155,7 @@ static Status write_summary(const RunFiles *rf, Error *err)
 Status runfiles_start(RunFiles *rf, Error *err)
 {
     rf->t0 = platform_seconds();
-    start_time(rf->start_time, sizeof rf->start_time);
+    runfiles_now(rf->start_time, sizeof rf->start_time);
     StrBuf b;
     strbuf_init(&b);
     runfiles_info(&b, rf, NULL, 0.0);
