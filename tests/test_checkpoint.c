@@ -3,6 +3,7 @@
  * epoch, stopped mid-epoch, extended with --epochs: bitwise the uninterrupted run),
  * refusals that leave the run directory untouched, divergence keeping the last good
  * checkpoint, and the replay of the fuzzers' corpora. */
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include "report/report.h"
@@ -155,6 +156,7 @@ static int make_sample(Sample *s, NormKind norm)
     o->epochs = 3, o->lr = 0.125, o->sgd.momentum = 0.9f, o->schedule = SCHEDULE_STEP;
     o->augment = (CifarAugment){4, true, 0}, o->seed = 42;
     snprintf(o->data_dir, sizeof o->data_dir, "some/data");
+    c->run_id = 0x0123456789abcdefu;
     c->epochs_done = 1, c->in_epoch = true, c->next = 2, c->step = 4;
     c->tally_loss = 4.5, c->tally_correct = 1, c->tally_count = 2;
     rng_seed(&c->shuffle, 42, RNG_STREAM_SHUFFLE);
@@ -189,7 +191,7 @@ static int test_checkpoint_round_trip(void)
     CHECK(d.opts.lr == 0.125 && d.opts.model.threads == 0);   /* threads: not stored */
     CHECK(d.opts.schedule == SCHEDULE_STEP && d.opts.augment.flip && d.opts.seed == 42);
     CHECK(strcmp(d.opts.data_dir, "some/data") == 0);
-    CHECK(d.epochs_done == 1 && d.in_epoch);
+    CHECK(d.epochs_done == 1 && d.in_epoch && d.run_id == 0x0123456789abcdefu);
     CHECK(d.next == 2 && d.step == 4 && d.tally_loss == 4.5 && d.tally_count == 2);
     CHECK(d.shuffle.state == s.c.shuffle.state && d.augment_rng.inc == s.c.augment_rng.inc);
     CHECK(d.train_count == 5 && memcmp(d.order, s.order, sizeof s.order) == 0);
@@ -301,6 +303,7 @@ static int test_checkpoint_refuses_other_model(void)
     float before = bn.m.params.base[0];
     CHECK(checkpoint_restore(&d, gn.bytes, gn.len, &bn.m, "ck", &err) == STATUS_DATA);
     CHECK(strstr(err.msg, "another model or norm") != NULL);
+    CHECK(strstr(err.msg, "is missing, the model's is ") || strstr(err.msg, "] ("));
     CHECK(bn.m.params.base[0] == before);
     checkpoint_free(&d);
     free_sample(&gn), free_sample(&bn);
@@ -505,6 +508,76 @@ static int test_fuzz_corpus_replay(void)
     return 0;
 }
 
+/* A checkpoint with a NaN running statistic: training (batch statistics) stays
+ * finite but the test loss would not; the run stops as diverged at the epoch's end
+ * and logs no row for it. */
+static int test_checkpoint_nan_statistics_diverge(void)
+{
+    TrainConfig cfg, again;
+    config(&cfg, "nanstats");
+    cfg.opts.epochs = 1;
+    CHECK(run_ok(&cfg, 1) == 0);
+    char ck[TRAIN_PATH_MAX + 32];
+    snprintf(ck, sizeof ck, "%s/" CHECKPOINT_FILE, cfg.out_dir);
+    size_t len;
+    unsigned char *bytes = read_all(ck, &len);
+    Checkpoint c;
+    Error err;
+    CHECK(bytes && checkpoint_decode(&c, bytes, len, ck, &err) == STATUS_OK);
+    Model m;
+    ModelConfig mc = cfg.opts.model;
+    CHECK(model_build(&m, &mc, CIFAR_IMAGE_SHAPE, &err) == STATUS_OK);
+    CHECK(checkpoint_restore(&c, bytes, len, &m, ck, &err) == STATUS_OK);
+    CHECK(m.nstats > 0);
+    m.stats.base[m.nstats - 1] = NAN;   /* a variance: the last layer's */
+    size_t n = checkpoint_encode(NULL, 0, &c, &m);
+    unsigned char *bad = malloc(n);
+    CHECK(bad && checkpoint_encode(bad, n, &c, &m) == n);
+    CHECK(report_write_atomic(ck, bad, n, &err) == STATUS_OK);
+    CHECK(train_resume_config(cfg.out_dir, &again, &err) == STATUS_OK);
+    again.opts.epochs = 2;
+    again.quiet = true;
+    Status st = run_with(&again, 1, &err);
+    if (st != STATUS_DIVERGED)
+        fprintf(stderr, "  status %d: %s\n", (int)st, err.msg);
+    CHECK(st == STATUS_DIVERGED && strstr(err.msg, "running statistics became NaN"));
+    char *log = test_log_without_seconds(cfg.out_dir);
+    CHECK(log && strstr(log, "\n2,") == NULL && strstr(log, "nan") == NULL);
+    free(log), free(bad), free(bytes);
+    checkpoint_free(&c);
+    model_free(&m);
+    return 0;
+}
+
+/* A checkpoint copied from another run directory is refused by its run id, and
+ * nothing changes: the directory's log stays its own. */
+static int test_checkpoint_other_run_refused(void)
+{
+    TrainConfig a, b, again;
+    config(&a, "run-a");
+    config(&b, "run-b");
+    a.opts.epochs = b.opts.epochs = 1;
+    b.opts.model.norm = NORM_GN;
+    CHECK(run_ok(&a, 1) == 0 && run_ok(&b, 1) == 0);
+    char cka[TRAIN_PATH_MAX + 32], ckb[TRAIN_PATH_MAX + 32];
+    snprintf(cka, sizeof cka, "%s/" CHECKPOINT_FILE, a.out_dir);
+    snprintf(ckb, sizeof ckb, "%s/" CHECKPOINT_FILE, b.out_dir);
+    size_t len;
+    unsigned char *bytes = read_all(cka, &len);
+    Error err;
+    CHECK(bytes && report_write_atomic(ckb, bytes, len, &err) == STATUS_OK);
+    char *log0 = test_log_without_seconds(b.out_dir);
+    CHECK(train_resume_config(b.out_dir, &again, &err) == STATUS_OK);
+    again.opts.epochs = 2;
+    again.quiet = true;
+    Status st = run_with(&again, 1, &err);
+    CHECK(st == STATUS_DATA && strstr(err.msg, "another run directory"));
+    char *log1 = test_log_without_seconds(b.out_dir);
+    CHECK(log0 && log1 && strcmp(log0, log1) == 0 && strstr(log1, ",gn,"));
+    free(log0), free(log1), free(bytes);
+    return 0;
+}
+
 const TestCase checkpoint_tests[] = {
     {"checkpoint_crc32", test_checkpoint_crc32},
     {"checkpoint_round_trip", test_checkpoint_round_trip},
@@ -515,6 +588,8 @@ const TestCase checkpoint_tests[] = {
     {"checkpoint_resume_extends", test_checkpoint_resume_extends},
     {"checkpoint_resume_refusals", test_checkpoint_resume_refusals},
     {"checkpoint_divergence_keeps_last", test_checkpoint_divergence_keeps_last},
+    {"checkpoint_nan_statistics_diverge", test_checkpoint_nan_statistics_diverge},
+    {"checkpoint_other_run_refused", test_checkpoint_other_run_refused},
     {"fuzz_corpus_replay", test_fuzz_corpus_replay},
     {NULL, NULL},
 };

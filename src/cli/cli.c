@@ -100,12 +100,19 @@ static Status bad_value(const Option *o, const char *v, const char *why, Error *
     return error_set(err, STATUS_USAGE, "--%s: '%s' %s", o->name, v, why);
 }
 
+/* Decimal digits, sign, point and exponent only: strtod would also take hex
+ * ("0x10"), "inf" and leading spaces, strtol leading spaces. */
+static bool decimal(const char *v)
+{
+    return *v && strspn(v, "0123456789+-.eE") == strlen(v);
+}
+
 static Status parse_real(const Option *o, const char *v, double *out, Error *err)
 {
     char *end;
     errno = 0;
-    double d = strtod(v, &end);
-    if (end == v || *end != '\0' || errno == ERANGE || !isfinite(d))
+    double d = decimal(v) ? strtod(v, &end) : 0.0;
+    if (!decimal(v) || end == v || *end != '\0' || errno == ERANGE || !isfinite(d))
         return bad_value(o, v, "is not a number", err);
     if (d < o->min || d > o->max) {
         char why[96];
@@ -121,7 +128,7 @@ static Status parse_whole(const Option *o, const char *v, unsigned long long max
 {
     char *end;
     errno = 0;
-    if (*v == '-' || *v == '+' || *v == ' ')
+    if (*v == '-' || *v == '+' || !decimal(v))
         return bad_value(o, v, "is not a whole number >= 0", err);
     unsigned long long u = strtoull(v, &end, 10);
     if (end == v || *end != '\0' || errno == ERANGE || u > max)
@@ -134,8 +141,8 @@ static Status set_int(const Option *o, const char *v, char *target, Error *err)
 {
     char *end;
     errno = 0;
-    long n = strtol(v, &end, 10);
-    if (end == v || *end != '\0' || errno == ERANGE)
+    long n = decimal(v) ? strtol(v, &end, 10) : 0;
+    if (!decimal(v) || end == v || *end != '\0' || errno == ERANGE)
         return bad_value(o, v, "is not a whole number", err);
     if (n < (long)o->min || n > (long)o->max) {
         char why[96];
@@ -278,9 +285,14 @@ static Status parse_compare(CliCommand *cmd, int argc, char **argv, Error *err)
     cmd->action = CLI_COMPARE;
     cmd->compare_svg = "compare.svg";
     char **dirs = argv + 2;   /* compacted in place: argv outlives the command */
+    bool opts = true;   /* until "--" */
     for (int i = 2; i < argc; i++) {
         const char *a = argv[i];
-        if (strcmp(a, "--help") == 0)
+        if (opts && strcmp(a, "--") == 0)
+            opts = false;
+        else if (!opts)
+            dirs[cmd->ncompare++] = argv[i];
+        else if (strcmp(a, "--help") == 0)
             cmd->action = CLI_HELP;
         else if (strcmp(a, "--svg") == 0 && i + 1 < argc)
             cmd->compare_svg = argv[++i];
@@ -318,6 +330,23 @@ static Status check_bench_options(const CliCommand *cmd, bool bench, Error *err)
     return STATUS_OK;
 }
 
+/* summary prints a model's table: only the options that choose the model apply. */
+static Status check_summary_options(const CliCommand *cmd, Error *err)
+{
+    static const char *const allowed[] = {"model", "norm", "groups", "batch", "help",
+                                          "version"};
+    for (size_t i = 0; i < NOPTIONS; i++) {
+        bool ok = false;
+        for (size_t k = 0; k < sizeof allowed / sizeof allowed[0]; k++)
+            ok = ok || strcmp(options[i].name, allowed[k]) == 0;
+        if (cmd->given[i] && !ok)
+            return error_set(err, STATUS_USAGE, "--%s does not apply to cifar-train "
+                             "summary (it takes --model, --norm, --groups, --batch)",
+                             options[i].name);
+    }
+    return STATUS_OK;
+}
+
 /* The bench measures both the default model and s8, and every norm, unless the
  * command line picks one. */
 static Status run_bench(const CliCommand *cmd, Pool *pool, Error *err)
@@ -347,11 +376,19 @@ Status cli_parse(CliCommand *cmd, int argc, char **argv, const char *env_data,
                      cmd->action == CLI_BENCH))
         first = 2;
     for (int i = first; i < argc; i++) {
+        if (strcmp(argv[i], "--") == 0 && i + 1 == argc)
+            break;   /* the end of the options, with no argument after it */
+        if (strcmp(argv[i], "--") == 0)
+            return error_set(err, STATUS_USAGE, "unexpected argument '%s' after -- "
+                             "(this command takes only options; see --help)",
+                             argv[i + 1]);
         Status st = parse_one(cmd, argc, argv, &i, err);
         if (st != STATUS_OK)
             return st;
     }
     Status st = check_bench_options(cmd, bench, err);
+    if (st == STATUS_OK && cmd->action == CLI_SUMMARY)
+        st = check_summary_options(cmd, err);
     if (st != STATUS_OK)
         return st;
     cmd->train.opts.model.threads = cmd->threads;

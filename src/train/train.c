@@ -642,9 +642,10 @@ static Status check_resume_options(const TrainConfig *cfg, const Checkpoint *c,
     if (cfg->opts.epochs < c->epochs_done ||
         (cfg->opts.epochs == c->epochs_done && c->in_epoch))
         return error_set(err, STATUS_USAGE, "the run in %s has finished %d epochs%s: "
-                         "pass --epochs N with N > %d to train it further", cfg->out_dir,
-                         c->epochs_done, c->in_epoch ? " and begun the next" : "",
-                         c->epochs_done);
+                         "pass --epochs N with N > %d to train it further%s",
+                         cfg->out_dir, c->epochs_done,
+                         c->in_epoch ? " and begun the next" : "", c->epochs_done,
+                         c->in_epoch ? "" : ", or no --epochs to redo its end");
     return STATUS_OK;
 }
 
@@ -934,6 +935,17 @@ Status train_run(const TrainConfig *cfg, Pool *pool, Error *err)
     return st;
 }
 
+/* Whether a run started in dir: it writes log.csv and run.txt before any step. */
+static bool started_here(const char *dir)
+{
+    char path[TRAIN_PATH_MAX + 32];
+    snprintf(path, sizeof path, "%s/log.csv", dir);
+    if (platform_kind(path))
+        return true;
+    snprintf(path, sizeof path, "%s/run.txt", dir);
+    return platform_kind(path) != NULL;
+}
+
 Status train_resume_config(const char *dir, TrainConfig *cfg, Error *err)
 {
     char path[TRAIN_PATH_MAX + 32];
@@ -941,6 +953,11 @@ Status train_resume_config(const char *dir, TrainConfig *cfg, Error *err)
         return error_set(err, STATUS_USAGE, "run directory name too long: %.100s...",
                          dir);
     checkpoint_path(path, sizeof path, dir);
+    if (!platform_kind(path) && started_here(dir))
+        return error_set(err, STATUS_IO, "%s has no " CHECKPOINT_FILE ": its run stopped "
+                         "before the first was saved (at the end of the first epoch, or "
+                         "at an interrupt); start it over with --force --out %s", dir,
+                         dir);
     unsigned char *bytes = NULL;
     size_t len = 0;
     Checkpoint c;
