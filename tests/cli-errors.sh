@@ -142,7 +142,7 @@ check "a failed checkpoint write keeps the old one" cmp -s "$r/checkpoint.bin" "
 check "resumed to 3 epochs" test "$(wc -l <"$r/log.csv")" -eq 4
 
 # --- interrupts --------------------------------------------------------------------
-i=$tmp/int
+i="$tmp/int run"   # the resume hint quotes it for the shell
 "$bin" $run --data "$good" --out "$i" --epochs 100000 --schedule constant 2>"$tmp/err" &
 pid=$!
 sleep 1
@@ -150,7 +150,8 @@ kill -INT "$pid"
 wait "$pid"
 rc=$?
 check "SIGINT exits 130 (got $rc)" test "$rc" -eq 130
-check "SIGINT says how to resume" grep -q -- "--resume $i" "$tmp/err"
+check "SIGINT says how to resume" grep -q -- "saved: continue it with: cifar-train --resume '$i'\$" "$tmp/err"
+check "SIGINT: run.txt says interrupted" grep -q "^status: interrupted" "$i/run.txt"
 check "SIGINT leaves a checkpoint" test -s "$i/checkpoint.bin"
 "$bin" --resume "$i" --quiet 2>"$tmp/err" &
 pid=$!

@@ -105,6 +105,24 @@ static long lock_pid(const char *text)
     return sscanf(text, "pid %ld", &pid) == 1 && pid > 0 ? pid : 0;
 }
 
+/* The lock's text, NULL if it is gone. A lock just created may not hold its pid
+ * yet (fopen "wx" creates it empty): read again a while before taking it as one
+ * without a pid. */
+static char *read_lock(const char *path)
+{
+    for (int tries = 0; tries < 1000; tries++) {
+        unsigned char *text;
+        size_t len;
+        Error ignored;
+        if (readfile_whole_max(path, 1024, &text, &len, &ignored) != STATUS_OK)
+            return NULL;
+        if (lock_pid((const char *)text) > 0 || tries == 999)
+            return (char *)text;
+        free(text);
+    }
+    return NULL;
+}
+
 /* The error for a lock held by a live process (or one that cannot be read). */
 static Status lock_held(const char *dir, const char *path, const char *text,
                         long pid, Error *err)
@@ -113,8 +131,8 @@ static Status lock_held(const char *dir, const char *path, const char *text,
     int len = started ? (int)strcspn(started + 8, "\n") : 0;
     if (pid <= 0)
         return error_set(err, STATUS_IO, "%s is in use: its lock file %s holds no "
-                         "process id; if no run uses the directory, remove it", dir,
-                         path);
+                         "process id (not a lock of this tool?); if no run uses the "
+                         "directory, remove it", dir, path);
     return error_set(err, STATUS_IO, "%s is in use by process %ld (started %.*s; lock "
                      "file %s)", dir, pid, len, started ? started + 8 : "", path);
 }
@@ -136,16 +154,14 @@ Status report_lock(RunLock *lk, const char *dir, const char *started,
             lk->held = st == STATUS_OK;
             return st;
         }
-        unsigned char *held;
-        size_t len;
-        Error ignored;   /* gone meanwhile: its holder ended; try again */
-        if (readfile_whole_max(lk->path, 1024, &held, &len, &ignored) != STATUS_OK)
-            continue;
-        long pid = lock_pid((const char *)held);
+        char *held = read_lock(lk->path);
+        if (!held)
+            continue;   /* gone meanwhile: its holder ended; try again */
+        long pid = lock_pid(held);
         /* Our own pid in a lock we did not take: an earlier process (a container
          * restarts its pids) that ended without removing it. */
         if (pid <= 0 || (pid != platform_pid() && platform_process_alive(pid))) {
-            st = lock_held(dir, lk->path, (const char *)held, pid, err);
+            st = lock_held(dir, lk->path, held, pid, err);
             free(held);
             return st;
         }

@@ -105,11 +105,6 @@ static Status load_data(Run *r, Error *err)
         st = cifar_load_test(&r->test, o->data_dir, o->limit_test, err);
     if (st != STATUS_OK)
         return st;
-    const char *odd = r->train.odd[0] ? r->train.odd : r->test.odd;
-    if (*odd && !r->cfg->quiet) {
-        fprintf(stderr, "cifar-train: warning: %s\n", odd);
-        fflush(stderr);
-    }
     if ((size_t)o->model.batch > r->train.count)
         return error_set(err, STATUS_USAGE,
                          "--batch %d is larger than the %zu training images",
@@ -825,6 +820,16 @@ static Status lock_run(Run *r, Error *err)
     return st;
 }
 
+/* A batch file of another size than CIFAR-10's is taken, with a word (cifar.h). */
+static void warn_odd(const Run *r)
+{
+    const char *odd = r->train.odd[0] ? r->train.odd : r->test.odd;
+    if (*odd && !r->cfg->quiet) {
+        fprintf(stderr, "cifar-train: warning: %s\n", odd);
+        fflush(stderr);
+    }
+}
+
 static Status setup(Run *r, Error *err)
 {
     const TrainConfig *cfg = r->cfg;
@@ -866,7 +871,11 @@ static Status setup(Run *r, Error *err)
         fflush(stdout);
     }
     st = open_log(r, err);
-    return st == STATUS_OK ? start_outputs(r, err) : st;
+    if (st == STATUS_OK)
+        st = start_outputs(r, err);
+    if (st == STATUS_OK)
+        warn_odd(r);
+    return st;
 }
 
 Status train_run(const TrainConfig *cfg, Pool *pool, Error *err)
