@@ -940,8 +940,9 @@ static Status check_output(const char *path, bool (*own)(const char *),
         for (int k = 0; k < 2; k++) {
             if (join(input, sizeof input, runs->path[i], inputs[k]) &&
                 platform_same_file(path, input))
-                return error_set(err, STATUS_USAGE, "refusing to write %s: it is %s, "
-                                 "an input of this comparison", path, input);
+                return error_set(err, STATUS_USAGE, "refusing to write %s: it is "
+                                 "the %s of run %s, an input of this comparison",
+                                 path, inputs[k], runs->path[i]);
         }
     if (force || !platform_is_file(path))
         return STATUS_OK;
