@@ -447,7 +447,7 @@ static void print_help(void)
     defaults(&d);
     printf("usage: cifar-train [train] [options]\n"
            "       cifar-train summary [--model NAME --norm N --groups G --batch N]\n"
-           "       cifar-train compare DIR... [--svg FILE]\n"
+           "       cifar-train compare DIR... [--svg FILE] [--csv FILE] [--force]\n"
            "       cifar-train bench [--model NAME --norm N --threads N --batch N]\n\n"
            "Trains a small convolutional network on CIFAR-10 and writes, in the run\n"
            "directory, log.csv (one row per epoch) and misclassified/ (the test\n"
