@@ -878,6 +878,36 @@ static Status setup(Run *r, Error *err)
     return st;
 }
 
+/* After the epochs (st says how they went): the end's files, or run.txt saying
+ * why the run stopped; the log closed. */
+static Status end_run(Run *r, Status st, Error *err)
+{
+    /* A run resumed at its end trained no epoch: its predictions come from the
+     * checkpoint's weights, evaluated again, and its end is written anew. */
+    if (st == STATUS_OK && r->first_epoch > r->cfg->opts.epochs) {
+        Tally te = {.flipped = false};
+        evaluate(r, &te);
+    }
+    if (st == STATUS_OK)
+        st = write_misclassified(r, err);
+    if (st == STATUS_OK)
+        st = runfiles_finish(&r->files, &r->test, r->pred, err);
+    progress_clear(&r->progress);
+    if ((st == STATUS_INTERRUPTED || st == STATUS_DIVERGED) && r->files.out_dir) {
+        Error ignored;   /* the stop's own message is the one to give */
+        (void)runfiles_stopped(&r->files, st == STATUS_INTERRUPTED ? "interrupted"
+                                                                   : "diverged",
+                               &ignored);
+    }
+    if (r->log.f) {
+        Error close_err;
+        Status cs = csvlog_close(&r->log, &close_err);
+        if (st == STATUS_OK && cs != STATUS_OK)
+            st = error_set(err, cs, "%s", close_err.msg);
+    }
+    return st;
+}
+
 Status train_run(const TrainConfig *cfg, Pool *pool, Error *err)
 {
     Run r;
@@ -916,29 +946,7 @@ Status train_run(const TrainConfig *cfg, Pool *pool, Error *err)
      * before the end's outputs take memory of their own, so that the end of a run
      * is not its peak. */
     cifar_free(&r.train);
-    /* A run resumed at its end trained no epoch: its predictions come from the
-     * checkpoint's weights, evaluated again, and its end is written anew. */
-    if (st == STATUS_OK && r.first_epoch > epochs) {
-        Tally te = {.flipped = false};
-        evaluate(&r, &te);
-    }
-    if (st == STATUS_OK)
-        st = write_misclassified(&r, err);
-    if (st == STATUS_OK)
-        st = runfiles_finish(&r.files, &r.test, r.pred, err);
-    progress_clear(&r.progress);
-    if ((st == STATUS_INTERRUPTED || st == STATUS_DIVERGED) && r.files.out_dir) {
-        Error ignored;   /* the stop's own message is the one to give */
-        (void)runfiles_stopped(&r.files, st == STATUS_INTERRUPTED ? "interrupted"
-                                                                  : "diverged",
-                               &ignored);
-    }
-    if (r.log.f) {
-        Error close_err;
-        Status cs = csvlog_close(&r.log, &close_err);
-        if (st == STATUS_OK && cs != STATUS_OK)
-            st = error_set(err, cs, "%s", close_err.msg);
-    }
+    st = end_run(&r, st, err);
     report_unlock(&r.lock);
     free_run(&r);
     return st;
