@@ -717,7 +717,7 @@ Status train_run(const TrainConfig *cfg, Pool *pool, Error *err)
     if (st == STATUS_OK)
         st = write_misclassified(&r, err);
     if (st == STATUS_OK)
-        st = runfiles_finish(&r.files, &r.test, r.pred, err);
+        st = runfiles_finish(&r.files, &r.test, r.pred, r.conf, err);
     progress_clear(&r.progress);
     if (r.log.f) {
         Error close_err;
