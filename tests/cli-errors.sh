@@ -97,6 +97,18 @@ expect 2 "--epochs needs a value" $run $o --epochs
 expect 2 "--resume needs a value" $run $o --resume
 expect 2 "unknown option '--bogus'" $run $o --bogus
 check "bad options leave no run directory" test ! -e "$tmp/o2"
+expect 2 "unknown command 'trian' (commands: train, summary, compare, bench;" trian
+# Help: -h and -V work; every line fits 80 columns; no "(...) (default ...)".
+for c in "" summary compare bench; do
+    out=$("$bin" $c -h) || fail "cifar-train $c -h exits non-zero"
+    check "cifar-train $c -h: a usage line" test -n "$(printf '%s' "$out" | grep '^usage:')"
+    wide=$(printf '%s\n' "$out" | awk 'length > 80')
+    check "cifar-train $c --help fits 80 columns: $wide" test -z "$wide"
+    check "cifar-train $c --help: no doubled brackets" test -z "$(printf '%s' "$out" | grep ') (')"
+done
+check "-V prints the version" test -n "$("$bin" -V | grep '^cifar-train [0-9]')"
+check "--help lists the commands" test "$("$bin" --help | grep -c '^  \(train\|summary\|compare\|bench\)  ')" -eq 4
+check "summary --help lists its own options only" test -z "$("$bin" summary --help | grep -e --epochs)"
 # Repeated options: the last one wins.
 "$bin" $run --data "$good" --out "$tmp/o3" --epochs 5 --epochs 1
 check "--epochs 5 --epochs 1 runs one epoch" test "$(wc -l <"$tmp/o3/log.csv")" -eq 2
