@@ -113,7 +113,22 @@ check "summary --help lists its own options only" test -z "$("$bin" summary --he
 "$bin" $run --data "$good" --out "$tmp/o3" --epochs 5 --epochs 1
 check "--epochs 5 --epochs 1 runs one epoch" test "$(wc -l <"$tmp/o3/log.csv")" -eq 2
 expect 2 "--force" $run --data "$good" --out "$tmp/o3" --epochs 1
+expect 2 "--resume $tmp/o3 to continue it" $run --data "$good" --out "$tmp/o3" --epochs 1
 check "an existing log is kept" test "$(wc -l <"$tmp/o3/log.csv")" -eq 2
+# A refused run says so before anything else: nothing on stdout.
+out=$("$bin" --model tiny --batch 10 --limit-train 100 --threads 1 --data "$good" \
+    --out "$tmp/o3" --epochs 1 2>/dev/null)
+check "a run refused for its directory prints nothing else: '$out'" test -z "$out"
+# Singular counts: one epoch, one thread.
+out=$("$bin" --model tiny --batch 10 --limit-train 100 --threads 1 --data "$good" \
+    --out "$tmp/o4" --epochs 1 2>/dev/null)
+check "1 thread" test -n "$(printf '%s' "$out" | grep '; 1 thread$')"
+check "1 epoch in" test -n "$(printf '%s' "$out" | grep '; 1 epoch in [0-9.]* s$')"
+expect 2 "has finished 1 epoch:" --resume "$tmp/o4"
+# A resumed run says where it starts, and its time covers its own epochs only.
+out=$("$bin" --resume "$tmp/o4" --epochs 3 2>/dev/null)
+check "resuming ... at epoch 2 of 3" test -n "$(printf '%s' "$out" | grep "^resuming $tmp/o4 at epoch 2 of 3$")"
+check "epochs 2-3 of 3 in" test -n "$(printf '%s' "$out" | grep '; epochs 2-3 of 3 in [0-9.]* s$')"
 
 # --- checkpoints and resume ---------------------------------------------------------
 r=$tmp/r

@@ -26,6 +26,7 @@ typedef struct {
     const char *version;    /* the tool's, for run.txt */
     const Model *model;
     int threads;
+    int first_epoch;        /* the first this process trains (> 1 when resumed) */
     size_t train_count, test_count;
     char start_time[32];    /* UTC, ISO 8601, or "unknown" */
     double t0;              /* platform_seconds() at the start */

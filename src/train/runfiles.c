@@ -291,8 +291,17 @@ static void print_summary(const RunFiles *rf, const RunLog *log, double wall)
         return;
     const RunLogRow *last = &log->rows[log->n - 1];
     printf("done: test accuracy %.2f%% (best %.2f%% at epoch %g), train accuracy "
-           "%.2f%%; %d epochs in %.1f s\n", last->test_acc, log->rows[best].test_acc,
-           log->rows[best].epoch, last->train_acc, log->n, wall);
+           "%.2f%%; ", last->test_acc, log->rows[best].test_acc,
+           log->rows[best].epoch, last->train_acc);
+    /* The time is this process's: a resumed run says which epochs it took. */
+    int first = rf->first_epoch > 1 ? rf->first_epoch : 1;
+    if (first == 1)
+        printf("%d epoch%s", log->n, log->n == 1 ? "" : "s");
+    else if (first == log->n)
+        printf("epoch %d of %d", first, log->n);
+    else
+        printf("epochs %d-%d of %d", first, log->n, log->n);
+    printf(" in %.1f s\n", wall);
     if (!isnan(last->test_acc_flip))
         printf("with flip averaging at test time: %.2f%%\n", last->test_acc_flip);
     printf("files in %s: log.csv curves.svg confusion.csv confusion.png classes.csv "
