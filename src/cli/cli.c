@@ -276,33 +276,25 @@ static void resolve_dirs(CliCommand *cmd, const char *env_data)
                  model_norm_names[t->opts.model.norm]);
 }
 
-/* cifar-train compare DIR... [--svg FILE]: directories are every argument that is
- * not an option or its value. */
+/* cifar-train compare DIR... [options]: compare.c owns its arguments; they are
+ * checked here, so a usage error exits before anything runs, and kept in argv
+ * (which outlives the command) for compare_main. */
 static Status parse_compare(CliCommand *cmd, int argc, char **argv, Error *err)
 {
+    CompareOptions opt;
+    int ndirs;
     cmd->action = CLI_COMPARE;
-    cmd->compare_svg = "compare.svg";
-    char **dirs = argv + 2;   /* compacted in place: argv outlives the command */
-    for (int i = 2; i < argc; i++) {
-        const char *a = argv[i];
-        if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0)
+    for (int i = 2; i < argc; i++)
+        if (strcmp(argv[i], "-h") == 0) {   /* compare.c knows only --help */
             cmd->action = CLI_HELP;
-        else if (strcmp(a, "--svg") == 0 && i + 1 < argc)
-            cmd->compare_svg = argv[++i];
-        else if (strncmp(a, "--svg=", 6) == 0 && a[6] != '\0')
-            cmd->compare_svg = a + 6;
-        else if (strncmp(a, "--", 2) == 0)
-            return error_set(err, STATUS_USAGE, "compare: unknown option or missing "
-                             "value '%s' (usage: cifar-train compare DIR... "
-                             "[--svg FILE])", a);
-        else
-            dirs[cmd->ncompare++] = argv[i];
-    }
-    cmd->compare_dirs = (const char *const *)dirs;
-    if (cmd->ncompare == 0 && cmd->action == CLI_COMPARE)
-        return error_set(err, STATUS_USAGE, "compare needs at least one run directory "
-                         "(usage: cifar-train compare DIR... [--svg FILE])");
-    return STATUS_OK;
+            return STATUS_OK;
+        }
+    cmd->compare_dirs = (const char *const *)(argv + 2);
+    cmd->ncompare = argc - 2;
+    Status st = compare_parse(&opt, cmd->compare_dirs, cmd->ncompare, NULL, &ndirs, err);
+    if (st == STATUS_OK && opt.help)
+        cmd->action = CLI_HELP;
+    return st;
 }
 
 /* The subcommands, each with its usage, its line in --help, and the options it
@@ -327,7 +319,7 @@ static const Command commands[] = {
     {"summary", CLI_SUMMARY, "[--model NAME] [--norm N] [--groups G] [--batch N]",
      "the model's layers: shapes, parameters, multiply-adds, memory",
      summary_options},
-    {"compare", CLI_COMPARE, "DIR... [--svg FILE]",
+    {"compare", CLI_COMPARE, "DIR... [--svg FILE] [--csv FILE] [--force]",
      "a table and a chart of several runs' results", compare_options},
     {"bench", CLI_BENCH, "[--model NAME] [--norm N] [--groups G] [--threads N]\n"
      "                         [--batch N] [--quick]",
@@ -631,8 +623,17 @@ static void print_help(CliAction topic)
     if (topic != CLI_TRAIN && topic != CLI_HELP) {
         printf("usage: cifar-train %s %s\n\n%c%s.\n", c->name, c->usage,
                toupper((unsigned char)c->line[0]), c->line + 1);
-        if (c->options != compare_options)
+        if (c->options != compare_options) {
             print_options(c);
+            return;
+        }
+        /* compare.c parses these (compare_parse) */
+        printf("\noptions:\n");
+        print_wrapped("--svg FILE", "the chart (default compare.svg in the runs' "
+                      "common parent directory)");
+        print_wrapped("--csv FILE", "the table as CSV too");
+        print_wrapped("--force", "replace files this command did not write");
+        print_wrapped("-h, --help", "this help");
         return;
     }
     printf("usage: cifar-train [COMMAND] [options]\n\n"
@@ -655,7 +656,7 @@ Status cli_execute(const CliCommand *cmd, Pool *pool, Error *err)
         printf("%s\n", CLI_VERSION_STRING);
         return STATUS_OK;
     case CLI_COMPARE:
-        return compare_main(cmd->compare_dirs, cmd->ncompare, cmd->compare_svg, err);
+        return compare_main(cmd->compare_dirs, cmd->ncompare, err);
     case CLI_SUMMARY:
         return summary_main(&cmd->train.opts.model, err);
     case CLI_BENCH:
