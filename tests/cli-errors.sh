@@ -7,50 +7,11 @@
 # and coreutils (head, cmp, mktemp, mkfifo); the last line is "N passed, N failed".
 set -u
 bin=${1:-./cifar-train}
-case $bin in /*) ;; *) bin=$(pwd)/$bin ;; esac
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/cifar-cli-XXXXXX") || exit 1
-trap 'rm -rf "$tmp"' EXIT
-passed=0
-failed=0
-
-ok() { passed=$((passed + 1)); }
-fail() { failed=$((failed + 1)); echo "FAIL $*"; }
-
-# expect STATUS TEXT ARGS...: the tool exits with STATUS and stderr contains TEXT.
-expect() {
-    want=$1 text=$2
-    shift 2
-    msg=$("$bin" "$@" 2>&1 >/dev/null)
-    rc=$?
-    if [ "$rc" -eq "$want" ] && printf '%s' "$msg" | grep -qF -- "$text"; then
-        ok
-    else
-        fail "cifar-train $*: exit $rc, '$msg' (want $want and '$text')"
-    fi
-}
-
-# check DESCRIPTION COMMAND...: the command succeeds.
-check() {
-    what=$1
-    shift
-    if "$@"; then ok; else fail "$what"; fi
-}
-
-# n records of label (i mod labels) and a plain image of a grey level set by i, to
-# stdout (deterministic: the same files every run).
-records() {
-    i=0
-    while [ "$i" -lt "$1" ]; do
-        printf "\\$(printf '%03o' $((i % $2)))"
-        head -c 3072 /dev/zero | tr '\000' "\\$(printf '%03o' $((i * 37 % 256)))"
-        i=$((i + 1))
-    done
-}
+name=cli
+. "$(dirname "$0")/shlib.sh"
 
 good=$tmp/data
-mkdir "$good"
-records 100 10 >"$good/data_batch_1.bin"
-records 50 10 >"$good/test_batch.bin"
+synthetic_data "$good"
 run="--model tiny --batch 10 --limit-train 100 --threads 1 --quiet"
 
 # --- bad data ---------------------------------------------------------------------
@@ -345,5 +306,4 @@ compare_ok "--csv replaces a table it wrote" "$cmpd" --csv "$cmpd/table.csv"
 expect 1 "$tmp/nowhere: no such run directory" compare "$cmpd/a" "$tmp/nowhere"
 expect 1 "no run directory" compare "$tmp/elsewhere"
 
-echo "$passed passed, $failed failed"
-[ "$failed" -eq 0 ]
+finish

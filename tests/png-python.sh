@@ -11,21 +11,10 @@ if ! command -v python3 >/dev/null 2>&1; then
     echo "0 passed, 0 failed"
     exit 0
 fi
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/cifar-png-XXXXXX") || exit 1
-trap 'rm -rf "$tmp"' EXIT
-# n records of label (i mod 10) and a plain image of a grey level set by i.
-records() {
-    i=0
-    while [ "$i" -lt "$1" ]; do
-        printf "\\$(printf '%03o' $((i % 10)))"
-        head -c 3072 /dev/zero | tr '\000' "\\$(printf '%03o' $((i * 37 % 256)))"
-        i=$((i + 1))
-    done
-}
-mkdir "$tmp/data"
-records 40 >"$tmp/data/data_batch_1.bin"
-records 30 >"$tmp/data/test_batch.bin"
-"$bin" --model tiny --batch 10 --epochs 1 --limit-train 40 --threads 1 --quiet \
+name=png
+. "$(dirname "$0")/shlib.sh"
+synthetic_data "$tmp/data"
+"$bin" --model tiny --batch 10 --epochs 1 --limit-train 100 --threads 1 --quiet \
     --data "$tmp/data" --out "$tmp/run" >/dev/null 2>&1 || { echo "FAIL the run"; echo "0 passed, 1 failed"; exit 1; }
 python3 - "$tmp/run" <<'PY'
 import struct, sys, zlib
