@@ -58,11 +58,40 @@ expect 2 "--epochs needs a value" $run $o --epochs
 expect 2 "--resume needs a value" $run $o --resume
 expect 2 "unknown option '--bogus'" $run $o --bogus
 check "bad options leave no run directory" test ! -e "$tmp/o2"
+expect 2 "unknown command 'trian' (commands: train, summary, compare, bench;" trian
+# Help: -h and -V work; every line fits 80 columns; no "(...) (default ...)".
+for c in "" summary compare bench; do
+    out=$("$bin" $c -h) || fail "cifar-train $c -h exits non-zero"
+    check "cifar-train $c -h: a usage line" test -n "$(printf '%s' "$out" | grep '^usage:')"
+    wide=$(printf '%s\n' "$out" | awk 'length > 80')
+    check "cifar-train $c --help fits 80 columns: $wide" test -z "$wide"
+    check "cifar-train $c --help: no doubled brackets" test -z "$(printf '%s' "$out" | grep ') (')"
+done
+check "-V prints the version" test -n "$("$bin" -V | grep '^cifar-train [0-9]')"
+check "--help lists the commands" test "$("$bin" --help | grep -c '^  \(train\|summary\|compare\|bench\)  ')" -eq 4
+check "summary --help lists its own options only" test -z "$("$bin" summary --help | grep -e --epochs)"
 # Repeated options: the last one wins.
 "$bin" $run --data "$good" --out "$tmp/o3" --epochs 5 --epochs 1
 check "--epochs 5 --epochs 1 runs one epoch" test "$(wc -l <"$tmp/o3/log.csv")" -eq 2
 expect 2 "--force" $run --data "$good" --out "$tmp/o3" --epochs 1
+expect 2 "--resume $tmp/o3 to continue it" $run --data "$good" --out "$tmp/o3" --epochs 1
 check "an existing log is kept" test "$(wc -l <"$tmp/o3/log.csv")" -eq 2
+# A refused run says so before anything else: nothing on stdout.
+out=$("$bin" --model tiny --batch 10 --limit-train 100 --threads 1 --data "$good" \
+    --out "$tmp/o3" --epochs 1 2>/dev/null)
+check "a run refused for its directory prints nothing else: '$out'" test -z "$out"
+# Singular counts: one epoch, one thread.
+out=$("$bin" --model tiny --batch 10 --limit-train 100 --threads 1 --data "$good" \
+    --out "$tmp/o4" --epochs 1 2>/dev/null)
+check "1 thread" test -n "$(printf '%s' "$out" | grep '; 1 thread$')"
+check "1 epoch in" test -n "$(printf '%s' "$out" | grep '; 1 epoch in [0-9.]* s$')"
+out=$("$bin" --resume "$tmp/o4" 2>/dev/null)
+check "a finished run resumed writes its end again" test -n "$(printf '%s' "$out" |
+    grep '; its end written again in [0-9.]* s$')"
+# A resumed run says where it starts, and its time covers its own epochs only.
+out=$("$bin" --resume "$tmp/o4" --epochs 3 2>/dev/null)
+check "resuming ... at epoch 2 of 3" test -n "$(printf '%s' "$out" | grep "^resuming $tmp/o4 at epoch 2 of 3$")"
+check "epochs 2-3 of 3 in" test -n "$(printf '%s' "$out" | grep '; epochs 2-3 of 3 in [0-9.]* s$')"
 
 # --- checkpoints and resume ---------------------------------------------------------
 r=$tmp/r
@@ -257,10 +286,10 @@ n=1
 while [ "$n" -le 6 ]; do
     rc_dir=$tmp/race-$n
     race $run --data "$good" --out "$rc_dir" --epochs 1
-    check "race $n, new run: one runs ($r1 $r2)" one_ran
+    check "race $n, new run: one runs ($r1 $r2: $(cat "$tmp/race1" "$tmp/race2"))" one_ran
     check "race $n, new run: one header, one row" test "$(wc -l <"$rc_dir/log.csv")" -eq 2
     race --resume "$rc_dir" --epochs 2 --quiet
-    check "race $n, resume: one runs ($r1 $r2)" one_ran
+    check "race $n, resume: one runs ($r1 $r2: $(cat "$tmp/race1" "$tmp/race2"))" one_ran
     check "race $n, resume: one more row" test "$(wc -l <"$rc_dir/log.csv")" -eq 3
     check "race $n, resume: finished" grep -q "^status: finished" "$rc_dir/run.txt"
     expect 2 "has finished 2 epochs" --resume "$rc_dir" --epochs 1
@@ -311,13 +340,13 @@ mkdir "$tmp/d2"
 cp "$good/test_batch.bin" "$tmp/d2/"
 mkfifo "$tmp/d2/data_batch_1.bin"
 expect 1 "data_batch_1.bin is not a regular file (it is a FIFO)" $run --data "$tmp/d2" \
-    --out "$tmp/o4"
+    --out "$tmp/o9"
 rm "$tmp/d2/data_batch_1.bin"
 ln -s /dev/zero "$tmp/d2/data_batch_1.bin"
 expect 1 "data_batch_1.bin is not a regular file (it is a device)" $run \
-    --data "$tmp/d2" --out "$tmp/o4"
+    --data "$tmp/d2" --out "$tmp/o9"
 expect 1 "data directory $good/test_batch.bin is a file, not a directory" $run \
-    --data "$good/test_batch.bin" --out "$tmp/o4"
+    --data "$good/test_batch.bin" --out "$tmp/o9"
 # A write that blocks (a FIFO as run.txt's temp file) before the first step: a
 # SIGTERM ends the run at once, with no checkpoint (after 20 s, SIGKILL: 137).
 s=$tmp/sig

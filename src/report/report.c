@@ -106,21 +106,21 @@ static long lock_pid(const char *text)
 }
 
 /* The lock's text, NULL if it is gone. A lock just created may not hold its pid
- * yet (fopen "wx" creates it empty): read again a while before taking it as one
- * without a pid. */
+ * yet (fopen "wx" creates it empty, and its creator may be descheduled before it
+ * writes): read again for up to two seconds before taking it as one without a pid. */
 static char *read_lock(const char *path)
 {
-    for (int tries = 0; tries < 1000; tries++) {
+    double give_up = platform_seconds() + 2.0;
+    for (;;) {
         unsigned char *text;
         size_t len;
         Error ignored;
         if (readfile_whole_max(path, 1024, &text, &len, &ignored) != STATUS_OK)
             return NULL;
-        if (lock_pid((const char *)text) > 0 || tries == 999)
+        if (lock_pid((const char *)text) > 0 || platform_seconds() > give_up)
             return (char *)text;
         free(text);
     }
-    return NULL;
 }
 
 /* The error for a lock held by a live process (or one that cannot be read). */

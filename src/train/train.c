@@ -636,9 +636,9 @@ static Status check_resume_options(const TrainConfig *cfg, const Checkpoint *c,
     /* Equal: the run trained to its end; resuming it redoes only the end. */
     if (cfg->opts.epochs < c->epochs_done ||
         (cfg->opts.epochs == c->epochs_done && c->in_epoch))
-        return error_set(err, STATUS_USAGE, "the run in %s has finished %d epochs%s: "
+        return error_set(err, STATUS_USAGE, "the run in %s has finished %d epoch%s%s: "
                          "pass --epochs N with N > %d to train it further%s",
-                         cfg->out_dir, c->epochs_done,
+                         cfg->out_dir, c->epochs_done, c->epochs_done == 1 ? "" : "s",
                          c->in_epoch ? " and begun the next" : "", c->epochs_done,
                          c->in_epoch ? "" : ", or no --epochs to redo its end");
     return STATUS_OK;
@@ -761,6 +761,7 @@ static Status start_outputs(Run *r, Error *err)
                           .version = TRAIN_VERSION, .run_id = r->run_id,
                           .model = &r->model,
                           .threads = pool_threads(r->pool),
+                          .first_epoch = r->first_epoch,
                           .train_count = r->train.count, .test_count = r->test.count};
     Status st = runfiles_start(&r->files, err);
     if (st == STATUS_OK && !cfg->quiet)
@@ -830,6 +831,18 @@ static void warn_odd(const Run *r)
     }
 }
 
+/* A new run refuses a directory that holds one, before it prints anything. */
+static Status check_dir_free(const TrainConfig *cfg, Error *err)
+{
+    char path[TRAIN_PATH_MAX + 32];
+    snprintf(path, sizeof path, "%s/log.csv", cfg->out_dir);
+    if (cfg->resume || cfg->force || !platform_is_file(path))
+        return STATUS_OK;
+    return error_set(err, STATUS_USAGE, "%s already holds a run (%s): pass --resume %s "
+                     "to continue it, --force to start over, or --out DIR for a new "
+                     "run", cfg->out_dir, path, cfg->out_dir);
+}
+
 static Status setup(Run *r, Error *err)
 {
     const TrainConfig *cfg = r->cfg;
@@ -837,6 +850,8 @@ static Status setup(Run *r, Error *err)
         return error_set(err, STATUS_USAGE, "--epochs %d must be at least 1",
                          cfg->opts.epochs);
     Status st = check_out_dir(cfg, err);
+    if (st == STATUS_OK)
+        st = check_dir_free(cfg, err);
     /* A resumed run's directory exists: its lock comes before its checkpoint is
      * read. A new one is made only once the options and data are found good. */
     if (st == STATUS_OK && cfg->resume && (st = lock_run(r, err)) == STATUS_OK)
@@ -861,6 +876,12 @@ static Status setup(Run *r, Error *err)
     long per_epoch = (long)((r->train.count + (size_t)cfg->opts.model.batch - 1) /
                             (size_t)cfg->opts.model.batch);
     r->total_steps = per_epoch * cfg->opts.epochs;
+    if (!cfg->quiet && cfg->resume && r->first_epoch > cfg->opts.epochs)
+        printf("finishing %s: %d epoch%s trained; writing its end again\n",
+               cfg->out_dir, cfg->opts.epochs, cfg->opts.epochs == 1 ? "" : "s");
+    else if (!cfg->quiet && cfg->resume)
+        printf("resuming %s at epoch %d of %d\n", cfg->out_dir, r->first_epoch,
+               cfg->opts.epochs);
     if (!cfg->quiet) {
         printf("model %s, norm %s, %zu parameters, %.2f M multiply-adds per image; "
                "%zu training and %zu test images; %d thread%s\n",
@@ -891,7 +912,7 @@ static Status end_run(Run *r, Status st, Error *err)
     if (st == STATUS_OK)
         st = write_misclassified(r, err);
     if (st == STATUS_OK)
-        st = runfiles_finish(&r->files, &r->test, r->pred, err);
+        st = runfiles_finish(&r->files, &r->test, r->pred, r->conf, err);
     progress_clear(&r->progress);
     if ((st == STATUS_INTERRUPTED || st == STATUS_DIVERGED) && r->files.out_dir) {
         Error ignored;   /* the stop's own message is the one to give */
