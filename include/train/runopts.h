@@ -59,8 +59,8 @@ typedef struct {
 #define RUNOPTS_LIST(X)                                                              \
     X(KEEP, CHOICE, model.norm, "norm", "bn|ln|gn", 0, 0, NORM_BN,                   \
       "normalisation: batch, layer or group norm")                                   \
-    X(KEEP, MODEL, model.name, "model", "NAME", 0, 0, model_name(0, NULL),           \
-      "network (see the list below)")                                                \
+    X(KEEP, MODEL, model.name, "model", "NAME|FILE", 0, 0, model_name(0, NULL),      \
+      "network: a built-in (see the list below) or a network file")                  \
     X(KEEP, INT, model.groups, "groups", "G", 1, 1024, 4,                            \
       "groups for --norm gn; must divide every norm layer's channels")              \
     X(FREE, INT, epochs, "epochs", "N", 1, 100000, 20, "epochs to train")            \
@@ -92,6 +92,8 @@ typedef struct {
       "worker threads (results do not depend on it)")                                \
     X(KEEP, CHOICE, model.conv, "conv", "blocked|naive", 0, 0, CONV_BLOCKED,         \
       "conv2d implementation: the fast one or the reference")                        \
+    X(CLI, SIZE, max_params, "max-params", "N", 0, 1e9, 0,                           \
+      "refuse a network with more parameters (0: no limit)")                        \
     X(CLI, ON, no_fuse, "no-fuse", NULL, 0, 0, false,                                \
       "run every ReLU and dropout as a layer of its own, not inside the norm's "     \
       "sweep (the same results, slower: a check of the fused passes)")              \

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "base/platform.h"
+#include "base/readfile.h"
 #include "cli/bench.h"
 #include "cli/cli.h"
 #include "cli/compare.h"
@@ -159,15 +160,34 @@ static Status set_choice(const Option *o, const char *v, char *target, Error *er
     return bad_value(o, v, why, err);
 }
 
-static Status set_model(const Option *o, const char *v, char *target, Error *err)
+/* --model NAME|FILE: a built-in's name, else the path of a network file, whose
+ * text goes into the model's configuration (the net is checked when it is built). */
+static Status set_model(const Option *o, const char *v, CliCommand *cmd, Error *err)
 {
+    ModelConfig *mc = &cmd->train.opts.model;
     const char *name;
+    mc->text[0] = mc->source[0] = '\0';
     for (size_t i = 0; (name = model_name(i, NULL)) != NULL; i++)
         if (strcmp(v, name) == 0) {
-            memcpy(target, &name, sizeof name);
+            mc->name = name;
             return STATUS_OK;
         }
-    return bad_value(o, v, "is not a model (see --help)", err);
+    if (*v == '\0' || strlen(v) >= sizeof mc->source)
+        return bad_value(o, v, "is not a model (see --help)", err);
+    unsigned char *text;
+    size_t len;
+    Error why;
+    if (readfile_whole_max(v, sizeof mc->text - 1, &text, &len, &why) != STATUS_OK)
+        return error_set(err, STATUS_USAGE, "--%s: '%s' is not a built-in model (see "
+                         "--help), nor a network file: %s", o->name, v, why.msg);
+    memcpy(mc->text, text, len);
+    mc->text[len] = '\0';
+    free(text);
+    if (strlen(mc->text) != len)
+        return error_set(err, STATUS_USAGE, "%s: a NUL byte (is this a text file?)", v);
+    snprintf(mc->source, sizeof mc->source, "%s", v);
+    mc->name = MODEL_FILE_NAME;
+    return STATUS_OK;
 }
 
 static Status set_value(const Option *o, const char *v, CliCommand *cmd, Error *err)
@@ -209,7 +229,7 @@ static Status set_value(const Option *o, const char *v, CliCommand *cmd, Error *
     case OPT_CHOICE:
         return set_choice(o, v, target, err);
     case OPT_MODEL:
-        return set_model(o, v, target, err);
+        return set_model(o, v, cmd, err);
     default:
         return STATUS_OK;
     }
@@ -331,6 +351,17 @@ static Status run_bench(const CliCommand *cmd, Pool *pool, Error *err)
     return bench_run(&b, pool, stdout, err);
 }
 
+/* cifar-train model NAME: prints a built-in net's text. */
+static Status parse_model(CliCommand *cmd, int argc, char **argv, Error *err)
+{
+    cmd->action = CLI_MODEL;
+    cmd->model_text = argc == 3 ? model_text(argv[2]) : NULL;
+    if (!cmd->model_text)
+        return error_set(err, STATUS_USAGE, "usage: cifar-train model NAME, where NAME "
+                         "is a built-in model (see --help)");
+    return STATUS_OK;
+}
+
 Status cli_parse(CliCommand *cmd, int argc, char **argv, const char *env_data,
                  Error *err)
 {
@@ -338,6 +369,8 @@ Status cli_parse(CliCommand *cmd, int argc, char **argv, const char *env_data,
     int first = 1;
     if (argc > 1 && strcmp(argv[1], "compare") == 0)
         return parse_compare(cmd, argc, argv, err);
+    if (argc > 1 && strcmp(argv[1], "model") == 0)
+        return parse_model(cmd, argc, argv, err);
     if (argc > 1 && strcmp(argv[1], "summary") == 0)
         cmd->action = CLI_SUMMARY;
     bool bench = argc > 1 && strcmp(argv[1], "bench") == 0;
@@ -356,6 +389,10 @@ Status cli_parse(CliCommand *cmd, int argc, char **argv, const char *env_data,
         return st;
     cmd->train.opts.model.threads = cmd->threads;
     cmd->train.opts.model.no_fuse = cmd->no_fuse;
+    cmd->train.opts.model.max_params = cmd->max_params;
+    if (bench && cmd->train.opts.model.text[0])
+        return error_set(err, STATUS_USAGE, "cifar-train bench measures the built-in "
+                         "models only, not a network file");
     if (cmd->resume[0] && cmd->train.force)
         return error_set(err, STATUS_USAGE, "--force starts a run over and --resume "
                          "continues it: give one");
@@ -409,8 +446,15 @@ static Status resume_command(const CliCommand *cmd, CliCommand *out, Error *err)
             memcpy((char *)out + options[i].offset,
                    (const char *)cmd + options[i].offset, size);
     }
+    if (cmd->given[find_option("model", 5) - options]) {
+        memcpy(out->train.opts.model.source, cmd->train.opts.model.source,
+               sizeof out->train.opts.model.source);
+        memcpy(out->train.opts.model.text, cmd->train.opts.model.text,
+               sizeof out->train.opts.model.text);
+    }
     out->train.opts.model.threads = cmd->threads;
     out->train.opts.model.no_fuse = cmd->no_fuse;
+    out->train.opts.model.max_params = cmd->max_params;
     out->train.stop = cmd->train.stop;
     return STATUS_OK;
 }
@@ -459,7 +503,8 @@ static void print_help(void)
     CliCommand d;
     defaults(&d);
     printf("usage: cifar-train [train] [options]\n"
-           "       cifar-train summary [--model NAME --norm N --groups G --batch N]\n"
+           "       cifar-train summary [--model NAME|FILE --norm N --groups G --batch N]\n"
+           "       cifar-train model NAME   (prints a built-in net's text)\n"
            "       cifar-train compare DIR... [--svg FILE]\n"
            "       cifar-train bench [--model NAME --norm N --threads N --batch N]\n\n"
            "Trains a small convolutional network on CIFAR-10 and writes, in the run\n"
@@ -478,7 +523,8 @@ static void print_help(void)
         print_default(o, &d);
         printf("\n");
     }
-    printf("\nmodels:\n");
+    printf("\nmodels (or --model FILE, a net in the network language; start from\n"
+           "`cifar-train model r6 > mynet.net`):\n");
     const char *name, *description;
     for (size_t i = 0; (name = model_name(i, &description)) != NULL; i++)
         printf("  %-8s %s\n", name, description);
@@ -493,6 +539,9 @@ Status cli_execute(const CliCommand *cmd, Pool *pool, Error *err)
         return STATUS_OK;
     case CLI_VERSION:
         printf("%s\n", CLI_VERSION_STRING);
+        return STATUS_OK;
+    case CLI_MODEL:
+        fputs(cmd->model_text, stdout);
         return STATUS_OK;
     case CLI_COMPARE:
         return compare_main(cmd->compare_dirs, cmd->ncompare, cmd->compare_svg, err);
