@@ -63,6 +63,8 @@ typedef struct {
 /* Name of the i-th model that can be built (0 is the default), NULL past the last;
  * its one-line description goes to *description when that is not NULL. */
 const char *model_name(size_t i, const char **description);
+/* What to call cfg's net: the built-in's name, or the path of the network file. */
+const char *model_label(const ModelConfig *cfg);
 /* The text of the built-in model called name (netfile.h's language), NULL if there
  * is none. */
 const char *model_text(const char *name);

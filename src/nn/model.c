@@ -114,6 +114,11 @@ const char *model_name(size_t i, const char **description)
     return model_defs[i].name;
 }
 
+const char *model_label(const ModelConfig *cfg)
+{
+    return cfg->text[0] && cfg->source[0] ? cfg->source : cfg->name;
+}
+
 const char *model_text(const char *name)
 {
     for (size_t i = 0; i < MODEL_DEFS; i++)
@@ -181,7 +186,7 @@ static void layers_from_net(Model *m, const NetFile *net, const ModelConfig *cfg
 static Status config_text(const ModelConfig *cfg, const char **text,
                           const char **source, Error *err)
 {
-    if (cfg->text[0]) {
+    if (cfg->text[0] || (cfg->name && strcmp(cfg->name, MODEL_FILE_NAME) == 0)) {
         *text = cfg->text;
         *source = cfg->source[0] ? cfg->source : "network";
         return STATUS_OK;

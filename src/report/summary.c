@@ -68,9 +68,11 @@ void summary_text(StrBuf *out, const Model *m, const char *title)
 void summary_title(char *buf, size_t cap, const ModelConfig *cfg)
 {
     if (cfg->norm == NORM_GN)
-        snprintf(buf, cap, "model %s, norm gn (%d groups)", cfg->name, cfg->groups);
+        snprintf(buf, cap, "model %s, norm gn (%d groups)", model_label(cfg),
+                 cfg->groups);
     else
-        snprintf(buf, cap, "model %s, norm %s", cfg->name, model_norm_names[cfg->norm]);
+        snprintf(buf, cap, "model %s, norm %s", model_label(cfg),
+                 model_norm_names[cfg->norm]);
 }
 
 Status summary_main(const ModelConfig *cfg, Error *err)
