@@ -253,6 +253,28 @@ for m in s8 r6; do
         cmp -s "$tmp/nf-$m.csv" "$tmp/nf-$m--no-fuse.csv"
 done
 
+# --- network files ---------------------------------------------------------------
+n=$tmp/net
+mkdir "$n"
+"$bin" model tiny >"$n/tiny.net"
+check "model tiny prints its text" grep -q "^c4: *classifier" "$n/tiny.net"
+"$bin" summary --model tiny | tail -n +2 >"$n/by-name"
+"$bin" summary --model "$n/tiny.net" | tail -n +2 >"$n/by-file"
+check "summary of the printed text is the built-in's" cmp -s "$n/by-name" "$n/by-file"
+sed 's/add pool2/add c2/' "$n/tiny.net" >"$n/bad.net"
+expect 2 "$n/bad.net:16: layer c3: skip-add of 16x8x8 and 16x16x16" \
+    $run --data "$good" --out "$n/o" --model "$n/bad.net"
+expect 2 "tiny.net:18: the net has 3912 parameters, over the budget of 3000" \
+    $run --data "$good" --out "$n/o" --model "$n/tiny.net" --max-params 3000
+expect 2 "usage: cifar-train model NAME" model nosuch
+check "a bad network file leaves no run directory" test ! -e "$n/o"
+cp "$n/tiny.net" "$n/mine.net"
+"$bin" $run --data "$good" --out "$n/run" --model "$n/mine.net" --epochs 1
+check "run.txt names the network file" grep -q "^model: $n/mine.net" "$n/run/run.txt"
+rm "$n/mine.net"
+"$bin" --resume "$n/run" --epochs 2 --quiet
+check "a resumed run needs no network file" test "$(wc -l <"$n/run/log.csv")" -eq 3
+
 # --- divergence ------------------------------------------------------------------
 expect 3 "--lr 100) is probably too high" $run --data "$good" --out "$tmp/dv" \
     --lr 100 --schedule constant --epochs 30

@@ -556,7 +556,7 @@ static Status differs(const char *option, const char *dir, const Checkpoint *c,
     return error_set(err, STATUS_USAGE, "--%s differs from the run in %s (model %s, "
                      "norm %s): a resumed run keeps its options; only --epochs, --data, "
                      "--threads and --quiet may change", option, dir,
-                     c->opts.model.name, model_norm_names[c->opts.model.norm]);
+                     model_label(&c->opts.model), model_norm_names[c->opts.model.norm]);
 }
 
 /* cfg must be the checkpoint's run, apart from what a resumed run may change. */
