@@ -279,5 +279,66 @@ check "a resumed run needs no network file" test "$(wc -l <"$n/run/log.csv")" -e
 expect 3 "--lr 100) is probably too high" $run --data "$good" --out "$tmp/dv" \
     --lr 100 --schedule constant --epochs 30
 
+# --- compare: outputs never replace inputs or foreign files ---------------------
+# Refusals exit 2 (a usage error, as --out over an existing run without --force).
+cmpd=$tmp/cmp
+for r in a b; do
+    mkdir -p "$cmpd/$r"
+    printf 'epoch,train_loss,train_acc,test_loss,test_acc,test_acc_flip\n1,2,30,1.9,35,36\n2,1.5,45,1.4,52,53\n' \
+        >"$cmpd/$r/log.csv"
+    printf 'model: s8\nnorm: bn\nepochs: 2\nlr: 0.1\nseed: %s\nstatus: finished\n' \
+        "$([ $r = a ] && echo 1 || echo 2)" >"$cmpd/$r/run.txt"
+done
+echo "not a chart" >"$cmpd/notes.txt"
+cp "$cmpd/a/log.csv" "$tmp/log.keep"
+cp "$cmpd/a/run.txt" "$tmp/run.keep"
+cp "$cmpd/notes.txt" "$tmp/notes.keep"
+expect 2 "an input of this comparison" compare "$cmpd/a" --svg "$cmpd/a/log.csv"
+expect 2 "an input of this comparison" compare "$cmpd/a" --svg "$cmpd/a/log.csv" --force
+expect 2 "an input of this comparison" compare "$cmpd/a" --csv "$cmpd/a/run.txt"
+expect 2 "an input of this comparison" compare "$cmpd/a" "$cmpd/b" \
+    --svg "$cmpd/b/../a/log.csv"
+check "compare leaves log.csv byte for byte" cmp -s "$cmpd/a/log.csv" "$tmp/log.keep"
+check "compare leaves run.txt byte for byte" cmp -s "$cmpd/a/run.txt" "$tmp/run.keep"
+expect 2 "pass --force" compare "$cmpd/a" --svg "$cmpd/notes.txt"
+expect 2 "pass --force" compare "$cmpd/a" --csv "$cmpd/notes.txt"
+check "a refused chart leaves the file there" cmp -s "$cmpd/notes.txt" "$tmp/notes.keep"
+check "no chart was written beside it" test ! -e "$cmpd/compare.svg"
+# compare_ok DESCRIPTION ARGS...: compare exits 0.
+compare_ok() {
+    what=$1
+    shift
+    if (cd "${cmpcwd:-.}" && "$bin" compare "$@" >"$tmp/cmp.out" 2>"$tmp/cmp.err")
+    then ok; else fail "$what: $(cat "$tmp/cmp.err")"; fi
+}
+compare_ok "--force replaces a file that is not a chart" "$cmpd/a" \
+    --svg "$cmpd/notes.txt" --force
+check "the forced file is now a chart" grep -q '^<!-- cifar-train compare -->$' \
+    "$cmpd/notes.txt"
+echo "not a chart" >"$cmpd/notes.txt"
+# The default chart goes beside the runs, not into the current directory; the
+# second time round, runs/* holds it, and it is skipped with a notice.
+mkdir "$tmp/elsewhere"
+cmpcwd=$tmp/elsewhere
+compare_ok "compare DIR/*" "$cmpd"/*
+cmpcwd=.
+check "the default chart is DIR/compare.svg" test -s "$cmpd/compare.svg"
+check "and not in the current directory" test ! -e "$tmp/elsewhere/compare.svg"
+check "notes.txt skipped with a notice" grep -q "skipping $cmpd/notes.txt" "$tmp/cmp.err"
+compare_ok "compare DIR/* again, with its own chart in DIR" "$cmpd"/*
+check "its own chart is skipped with a notice" \
+    grep -q "skipping $cmpd/compare.svg" "$tmp/cmp.err"
+compare_ok "compare DIR takes the runs in it" "$cmpd" --csv "$cmpd/table.csv"
+check "compare DIR lists its runs in name order" \
+    awk 'NR == 2 && /\/a / { a = 1 } NR == 3 && /\/b / { b = 1 } END { exit !(a && b) }' \
+    "$tmp/cmp.out"
+check "the seed group's mean +- std" grep -q "52.00 +- 0.00%" "$tmp/cmp.out"
+check "--csv: the header and one row per run" awk -F, 'NR == 1 && $1 == "run" &&
+    $14 == "final_test_acc_flip" { h = 1 } NR > 1 && $14 == "53.00" { n++ }
+    END { exit !(h && n == 2 && NR == 3) }' "$cmpd/table.csv"
+compare_ok "--csv replaces a table it wrote" "$cmpd" --csv "$cmpd/table.csv"
+expect 1 "$tmp/nowhere: no such run directory" compare "$cmpd/a" "$tmp/nowhere"
+expect 1 "no run directory" compare "$tmp/elsewhere"
+
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]

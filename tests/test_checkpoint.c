@@ -409,6 +409,42 @@ static int test_checkpoint_resume_refusals(void)
     return 0;
 }
 
+/* A resumed run whose --data gives a training set of another size is refused before
+ * anything is written: the saved order is a permutation of the old set's indices. */
+static int test_checkpoint_resume_other_dataset(void)
+{
+    /* All five batch files, SYN_TRAIN / 2 images in all: under the run's limit. */
+    char small[256], name[32];
+    CHECK(test_tmpdir_copy(small, sizeof small));
+    for (int i = 1; i <= CIFAR_TRAIN_FILES; i++) {
+        snprintf(name, sizeof name, "data_batch_%d.bin", i);
+        CHECK(test_write_synthetic_cifar(small, name, SYN_TRAIN / 10, (uint64_t)i) == 0);
+    }
+    CHECK(test_write_synthetic_cifar(small, "test_batch.bin", SYN_TEST, 9) == 0);
+    TrainConfig cfg, again;
+    config(&cfg, "other-data");
+    cfg.opts.epochs = 1;
+    CHECK(run_ok(&cfg, 1) == 0);
+    char log[TRAIN_PATH_MAX + 16];
+    snprintf(log, sizeof log, "%s/log.csv", cfg.out_dir);
+    size_t log_len, len;
+    unsigned char *log0 = read_all(log, &log_len);
+    Error err;
+    CHECK(log0 && train_resume_config(cfg.out_dir, &again, &err) == STATUS_OK);
+    again.opts.epochs = 2;
+    again.quiet = true;
+    snprintf(again.opts.data_dir, sizeof again.opts.data_dir, "%s", small);
+    Status st = run_with(&again, 1, &err);
+    if (st != STATUS_USAGE)
+        fprintf(stderr, "  status %d: %s\n", (int)st, err.msg);
+    CHECK(st == STATUS_USAGE && strstr(err.msg, "trained on 200 images"));
+    CHECK(strstr(err.msg, "gives 100") != NULL);
+    unsigned char *log1 = read_all(log, &len);
+    CHECK(log1 && len == log_len && memcmp(log1, log0, len) == 0);
+    free(log0), free(log1);
+    return 0;
+}
+
 /* A run that diverges keeps the checkpoint of its last good epoch. The good run's
  * checkpoint gets a learning rate that must diverge within a few epochs, then is
  * resumed; the checkpoint left is that of the epoch before the loss went bad. */
@@ -510,6 +546,7 @@ const TestCase checkpoint_tests[] = {
     {"checkpoint_resume_mid_epoch", test_checkpoint_resume_mid_epoch},
     {"checkpoint_resume_extends", test_checkpoint_resume_extends},
     {"checkpoint_resume_refusals", test_checkpoint_resume_refusals},
+    {"checkpoint_resume_other_dataset", test_checkpoint_resume_other_dataset},
     {"checkpoint_divergence_keeps_last", test_checkpoint_divergence_keeps_last},
     {"fuzz_corpus_replay", test_fuzz_corpus_replay},
     {NULL, NULL},

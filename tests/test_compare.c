@@ -1,7 +1,8 @@
 /* test_compare.c - reading runs back and comparing them: log.csv by header name
  * (extra and reordered columns, a half-written last line), run.txt keys, the table
- * for a finished run beside one still in progress, the chart as well-formed XML,
- * and curves.svg from a log. */
+ * for a finished run beside one still in progress, seed groups (mean +- std, the
+ * chart's bands and markers), the CSV, recognising the command's own files, the
+ * default chart path, its options, and curves.svg from a log. */
 #include <stdlib.h>
 #include <string.h>
 #include "cli/compare.h"
@@ -67,7 +68,7 @@ static int test_compare_table_and_chart(void)
     const char *bn = strstr(t.data, "\nruns/bn"), *gn = strstr(t.data, "\nruns/gn");
     CHECK(bn && gn);
     CHECK(strstr(bn, "51.00%") && strstr(bn, "52.25% (2)") && strstr(bn, "55.00%"));
-    CHECK(strstr(bn, "1m35s") && strstr(bn, "49136"));
+    CHECK(strstr(bn, "1m35s") && strstr(bn, "49,136"));
     CHECK(strstr(gn, "2/5 *") && strstr(gn, "48.00% (2)") && strstr(gn, "24s *"));
     CHECK(strstr(t.data, "unfinished") != NULL);
     strbuf_free(&t);
@@ -131,10 +132,157 @@ static int test_curves_svg(void)
     return 0;
 }
 
+/* A run of the sweep: seed, lr, and final test and flip accuracies. */
+static void sweep_text(char *log, size_t lcap, char *info, size_t icap, int seed,
+                       const char *lr, double final, double flip)
+{
+    snprintf(log, lcap, "epoch,train_loss,train_acc,test_loss,test_acc,test_acc_flip\n"
+             "1,2.0,30,1.9,%.2f,%.2f\n2,1.5,40,1.%d,%.2f,%.2f\n", final - 10 - seed,
+             flip - 10, seed, final, flip);
+    snprintf(info, icap, "model: s8\nnorm: gn\nepochs: 2\nlr: %s\nseed: %d\n"
+             "out: runs/s%d\nparameters: 1234567\nstatus: finished\n", lr, seed,
+             seed);
+}
+
+/* Three seeds at lr 0.1 (final 50, 52, 54: mean 52, sample std 2) and one at 0.2. */
+static int sweep_load(CompareRun runs[4])
+{
+    static const char *const names[4] = {"runs/a", "runs/b", "runs/c", "runs/d"};
+    const double finals[4] = {50, 52, 54, 60}, flips[4] = {51, 51, 54, 61};
+    const int seeds[4] = {1, 2, 3, 1};
+    char log[512], info[512];
+    Error err;
+    for (int i = 0; i < 4; i++) {
+        sweep_text(log, sizeof log, info, sizeof info, seeds[i], i < 3 ? "0.1" : "0.2",
+                   finals[i], flips[i]);
+        CHECK(compare_from_text(&runs[i], names[i], log, info, &err) == STATUS_OK);
+    }
+    return 0;
+}
+
+static void sweep_free(CompareRun runs[4])
+{
+    for (int i = 0; i < 4; i++)
+        compare_free(&runs[i]);
+}
+
+static int test_compare_groups(void)
+{
+    CompareRun runs[4];
+    CHECK(sweep_load(runs) == 0);
+    int group[4];
+    CHECK(compare_group(runs, 4, group) == 2);
+    CHECK(group[0] == 0 && group[1] == 0 && group[2] == 0 && group[3] == 1);
+    StrBuf t;
+    strbuf_init(&t);
+    compare_table(&t, runs, 4);
+    const char *a = strstr(t.data, "\nruns/a");
+    CHECK(a && strstr(a, " 1 ") && strstr(a, " 0.1 ") && strstr(a, "1,234,567"));
+    CHECK(strstr(a, "51.00%"));   /* flip */
+    const char *g = strstr(t.data, "\ngn s8 lr 0.1 ");
+    CHECK(g && strstr(g, " 3  1,2,3 ") && strstr(g, "52.00 +- 2.00%"));
+    CHECK(strstr(g, "52.00 +- 1.73%"));   /* flips 51, 51, 54 */
+    CHECK(!strstr(t.data, "\ngn s8 lr 0.2 "));   /* one run is no group */
+    strbuf_free(&t);
+    sweep_free(runs);
+    return 0;
+}
+
+static int test_compare_csv(void)
+{
+    CompareRun runs[4];
+    CHECK(sweep_load(runs) == 0);
+    runs[3].name = "runs/d,\"x\"";
+    StrBuf c;
+    strbuf_init(&c);
+    compare_csv(&c, runs, 4);
+    CHECK(strncmp(c.data, COMPARE_CSV_HEADER "\n", strlen(COMPARE_CSV_HEADER) + 1) == 0);
+    CHECK(strstr(c.data, "\nruns/a,gn s8 lr 0.1,gn,s8,1,0.1,1234567,2,2,yes,50.00,50.00,"
+                         "2,51.00,40.00,1.100000,0.0\n"));
+    CHECK(strstr(c.data, "\n\"runs/d,\"\"x\"\"\",,gn,s8,1,0.2,"));
+    CHECK(compare_is_own_csv(c.data));
+    CHECK(!compare_is_own_csv(COMPARE_CSV_HEADER ",more\n"));
+    CHECK(!compare_is_own_csv("epoch,train_loss\n"));
+    strbuf_free(&c);
+    sweep_free(runs);
+    return 0;
+}
+
+static int test_compare_sweep_chart(void)
+{
+    CompareRun runs[4];
+    CHECK(sweep_load(runs) == 0);
+    StrBuf svg;
+    strbuf_init(&svg);
+    compare_svg(&svg, runs, 4);
+    char why[128];
+    int ok = test_xml_wellformed(strbuf_text(&svg), why, sizeof why);
+    if (!ok)
+        fprintf(stderr, "  %s\n", why);
+    CHECK(ok);
+    CHECK(compare_is_own_svg(svg.data));
+    CHECK(strstr(svg.data, ">test accuracy per epoch<") &&
+          strstr(svg.data, ">test loss per epoch<"));
+    CHECK(strstr(svg.data, ">gn s8 lr 0.1 mean (3)<") && strstr(svg.data, "min..max"));
+    /* Both panels shade the group's band, in gn's colour (the third). */
+    const char *band = strstr(svg.data, "fill=\"#2ca02c\" fill-opacity");
+    CHECK(band && strstr(band + 1, "fill=\"#2ca02c\" fill-opacity"));
+    CHECK(strstr(svg.data, "<rect x=") && strstr(svg.data, "<circle"));   /* seeds */
+    CHECK(strstr(svg.data, "stroke-dasharray"));   /* lr 0.2: gn's second group */
+    strbuf_free(&svg);
+    CHECK(!compare_is_own_svg("<?xml version=\"1.0\"?>\n<svg/>\n"));
+    CHECK(!compare_is_own_svg("epoch,test_acc\n" COMPARE_SVG_MARK "\n"));
+    sweep_free(runs);
+    return 0;
+}
+
+static int test_compare_default_svg(void)
+{
+    char buf[64];
+    const char *const two[] = {"runs/sweep/a", "runs/sweep/b"};
+    compare_default_svg(buf, sizeof buf, two, 2);
+    CHECK(strcmp(buf, "runs/sweep/compare.svg") == 0);
+    const char *const mixed[] = {"runs/a", "runs2/b"};
+    compare_default_svg(buf, sizeof buf, mixed, 2);
+    CHECK(strcmp(buf, "compare.svg") == 0);
+    const char *const deep[] = {"runs/x/a", "runs/b"};
+    compare_default_svg(buf, sizeof buf, deep, 2);
+    CHECK(strcmp(buf, "runs/compare.svg") == 0);
+    const char *const root[] = {"/a", "/b"}, *const one[] = {"a"};
+    compare_default_svg(buf, sizeof buf, root, 2);
+    CHECK(strcmp(buf, "/compare.svg") == 0);
+    compare_default_svg(buf, sizeof buf, one, 1);
+    CHECK(strcmp(buf, "compare.svg") == 0);
+    return 0;
+}
+
+static int test_compare_parse(void)
+{
+    const char *const args[] = {"r1", "--svg", "x.svg", "--csv=t.csv", "--force", "r2"};
+    const char *dirs[6];
+    CompareOptions o;
+    int n;
+    Error err;
+    CHECK(compare_parse(&o, args, 6, dirs, &n, &err) == STATUS_OK);
+    CHECK(n == 2 && strcmp(dirs[0], "r1") == 0 && strcmp(dirs[1], "r2") == 0);
+    CHECK(strcmp(o.svg, "x.svg") == 0 && strcmp(o.csv, "t.csv") == 0 && o.force);
+    CHECK(compare_parse(&o, args, 2, NULL, &n, &err) == STATUS_USAGE);   /* no FILE */
+    CHECK(compare_parse(&o, args + 1, 2, NULL, &n, &err) == STATUS_USAGE);   /* no DIR */
+    const char *const bad[] = {"r1", "--sv", "x"};
+    CHECK(compare_parse(&o, bad, 3, NULL, &n, &err) == STATUS_USAGE);
+    CHECK(strstr(err.msg, "--sv") != NULL);
+    return 0;
+}
+
 const TestCase compare_tests[] = {
     {"runlog_parse_by_name", test_runlog_parse_by_name},
     {"compare_table_and_chart", test_compare_table_and_chart},
     {"compare_load_dir", test_compare_load_dir},
+    {"compare_groups", test_compare_groups},
+    {"compare_csv", test_compare_csv},
+    {"compare_sweep_chart", test_compare_sweep_chart},
+    {"compare_default_svg", test_compare_default_svg},
+    {"compare_parse", test_compare_parse},
     {"curves_svg", test_curves_svg},
     {NULL, NULL},
 };

@@ -66,6 +66,7 @@ static int test_xml_check_rejects(void)
     static const char *const bad[] = {
         "<svg><g></svg>", "<svg><g></g>", "<svg a=1></svg>", "<svg>a & b</svg>",
         "<svg>a < b</svg>", "<svg/><svg/>", "text<svg/>", "<svg x=\"<\"/>", "",
+        "<svg><!-- open </svg>", "<svg><!-- a -- b --></svg>",
     };
     char why[128];
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
@@ -75,6 +76,8 @@ static int test_xml_check_rejects(void)
     }
     CHECK(test_xml_wellformed("<?xml version=\"1.0\"?>\n<svg a='1'><g/>x &amp; y"
                               "&#38;</svg>\n", why, sizeof why));
+    CHECK(test_xml_wellformed("<?xml version=\"1.0\"?>\n<!-- mark -->\n<svg/>", why,
+                              sizeof why));
     return 0;
 }
 

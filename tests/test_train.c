@@ -1,11 +1,13 @@
 /* test_train.c - end to end on a synthetic dataset of easily separated classes
  * (each class a distinct colour plus noise): a few epochs must drive the loss down
  * and the accuracy up; the same seed must give the same log, whatever the thread
- * count; the run directory gets its misclassified images and index. */
+ * count; the run directory gets its misclassified images and index; each epoch
+ * trains in a fresh order drawn from the seed. */
 #include <stdlib.h>
 #include <string.h>
 #include "report/report.h"
 #include "test.h"
+#include "train/checkpoint.h"
 #include "train/train.h"
 
 #define SYN_TRAIN 400
@@ -156,10 +158,92 @@ static int test_train_rejects_big_batch(void)
     return 0;
 }
 
+/* Stop hook: stops at the stop_at-th poll (1-based), before that step. */
+static long polls, stop_at;
+
+static bool stop_hook(void)
+{
+    return ++polls >= stop_at;
+}
+
+/* Runs cfg until the poll-th step, then reads the order the running epoch was
+ * shuffled into from the checkpoint the stop left: order[SYN_TRAIN]. */
+static int order_at(TrainConfig *cfg, long poll, size_t *order)
+{
+    char path[TRAIN_PATH_MAX + 32];
+    cfg->stop = stop_hook;
+    polls = 0, stop_at = poll;
+    Pool *pool;
+    Error err;
+    CHECK(pool_create(&pool, 1, &err) == STATUS_OK);
+    Status st = train_run(cfg, pool, &err);
+    pool_destroy(pool);
+    CHECK(st == STATUS_INTERRUPTED);
+    snprintf(path, sizeof path, "%s/" CHECKPOINT_FILE, cfg->out_dir);
+    unsigned char *bytes = NULL;
+    size_t len = 0;
+    Checkpoint c;
+    CHECK(checkpoint_read_file(path, &bytes, &len, &err) == STATUS_OK);
+    st = checkpoint_decode(&c, bytes, len, path, &err);
+    free(bytes);
+    CHECK(st == STATUS_OK);
+    int ok = c.in_epoch && c.next == 0 && c.train_count == SYN_TRAIN;
+    if (ok)
+        memcpy(order, c.order, SYN_TRAIN * sizeof *order);
+    checkpoint_free(&c);
+    CHECK(ok);
+    return 0;
+}
+
+/* Whether the permutation p of SYN_TRAIN indices is the identity. */
+static int is_identity(const size_t *p)
+{
+    for (size_t i = 0; i < SYN_TRAIN; i++)
+        if (p[i] != i)
+            return 0;
+    return 1;
+}
+
+/* Each epoch shuffles the order it starts from with a fresh draw of the seed's
+ * stream: epoch 1's order is no identity, epoch 2's is epoch 1's shuffled again by
+ * another permutation than epoch 1 drew (not the same draw repeated), and another
+ * seed gives another order. */
+static int test_train_shuffles_each_epoch(void)
+{
+    const char *data = synthetic_dir();
+    CHECK(data != NULL);
+    static size_t first[SYN_TRAIN], second[SYN_TRAIN], other[SYN_TRAIN];
+    static size_t at[SYN_TRAIN], draw[SYN_TRAIN];
+    char out[3][512];
+    for (int i = 0; i < 3; i++)
+        snprintf(out[i], sizeof out[i], "%s/order%d", data, i);
+    TrainConfig cfg;
+    long steps = (SYN_TRAIN + 31) / 32;
+    config(&cfg, data, out[0]);
+    CHECK(cfg.opts.model.batch == 32);
+    CHECK(order_at(&cfg, 1, first) == 0);
+    config(&cfg, data, out[1]);
+    CHECK(order_at(&cfg, steps + 1, second) == 0);   /* the first step of epoch 2 */
+    config(&cfg, data, out[2]);
+    cfg.opts.seed = 2;
+    CHECK(order_at(&cfg, 1, other) == 0);
+    CHECK(!is_identity(first));
+    /* second[i] = first[draw[i]]: the permutation epoch 2 drew */
+    for (size_t i = 0; i < SYN_TRAIN; i++)
+        at[first[i]] = i;
+    for (size_t i = 0; i < SYN_TRAIN; i++)
+        draw[i] = at[second[i]];
+    CHECK(!is_identity(draw));
+    CHECK(memcmp(draw, first, sizeof first) != 0);
+    CHECK(memcmp(other, first, sizeof first) != 0);
+    return 0;
+}
+
 const TestCase train_tests[] = {
     {"train_learns", test_train_learns},
     {"train_reproducible", test_train_reproducible},
     {"train_keeps_existing_log", test_train_keeps_existing_log},
     {"train_rejects_big_batch", test_train_rejects_big_batch},
+    {"train_shuffles_each_epoch", test_train_shuffles_each_epoch},
     {NULL, NULL},
 };

@@ -1,6 +1,7 @@
 /* xmlcheck.c - a small well-formedness check for the SVG the tool writes, so the
  * suite needs nothing but the C toolchain: one optional <?...?> prolog, balanced and
- * properly nested tags, quoted attributes, known entities, one root element. Not a
+ * properly nested tags, quoted attributes, known entities, comments without "--" in
+ * them, one root element. Not a
  * validating parser; enough to catch a missing close tag or an unescaped '<' or '&'. */
 #include <ctype.h>
 #include <stdio.h>
@@ -92,6 +93,13 @@ int test_xml_wellformed(const char *text, char *why, size_t cap)
             continue;
         }
         p++;
+        if (strncmp(p, "!--", 3) == 0) {
+            const char *end = strstr(p + 3, "--");
+            if (!end || end[2] != '>')
+                return fail(why, cap, "bad comment", p, text);
+            p = end + 3;
+            continue;
+        }
         if (*p == '/') {
             p++;
             if (!read_name(&p, name) || *p != '>' || depth == 0 ||

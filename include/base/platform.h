@@ -14,6 +14,17 @@ Status platform_mkdirs(const char *path, Error *err);
 /* True if path exists and is a directory / a regular file. */
 bool platform_is_dir(const char *path);
 bool platform_is_file(const char *path);
+/* True if a and b name the same existing file (POSIX: the same device and inode,
+ * so links and "dir/../x" spellings match); without POSIX, if the strings are
+ * equal. */
+bool platform_same_file(const char *a, const char *b);
+/* Call fn with the name of each entry of the directory path (not "." or ".."), in
+ * the directory's own order; stops at the first status fn returns that is not
+ * STATUS_OK and returns it. STATUS_IO naming path if it cannot be listed (always,
+ * without POSIX). */
+Status platform_list_dir(const char *path,
+                         Status (*fn)(void *ctx, const char *name, Error *err),
+                         void *ctx, Error *err);
 /* fsync the stream's file where the platform has it; false on failure. */
 bool platform_sync(FILE *f);
 /* True if f is a terminal (false where unknown). */

@@ -31,9 +31,9 @@ typedef struct {
     size_t max_params;              /* --max-params: likewise */
     char resume[TRAIN_PATH_MAX];    /* --resume DIR, or empty */
     bool given[CLI_MAX_OPTIONS];    /* which options the command line set */
-    const char *const *compare_dirs;    /* compare: run directories, pointing into argv */
+    const char *const *compare_dirs;    /* compare: its arguments (directories and
+                                         * options), pointing into argv */
     int ncompare;
-    const char *compare_svg;            /* compare: --svg FILE (default compare.svg) */
     bool bench_quick;                   /* bench: --quick */
     const char *model_text;             /* model: the built-in's text */
 } CliCommand;

@@ -1,9 +1,10 @@
 /* platform.c - the POSIX calls C11 lacks (mkdir, stat, fsync, isatty, getrusage,
- * sigaction, the terminal's size and SIGWINCH), each with a fallback where the
- * platform has none. */
+ * sigaction, the terminal's size and SIGWINCH, opendir), each with a fallback where
+ * the platform has none. */
 #if defined(__unix__) || defined(__APPLE__)
 #define _POSIX_C_SOURCE 200809L
 #define HAVE_POSIX 1
+#include <dirent.h>
 #include <errno.h>
 #include <sys/ioctl.h>
 #include <sys/resource.h>
@@ -38,6 +39,39 @@ bool platform_is_file(const char *path)
     if (f)
         fclose(f);
     return f != NULL;
+#endif
+}
+
+bool platform_same_file(const char *a, const char *b)
+{
+#ifdef HAVE_POSIX
+    struct stat sa, sb;
+    return stat(a, &sa) == 0 && stat(b, &sb) == 0 && sa.st_dev == sb.st_dev &&
+           sa.st_ino == sb.st_ino;
+#else
+    return strcmp(a, b) == 0;
+#endif
+}
+
+Status platform_list_dir(const char *path,
+                         Status (*fn)(void *ctx, const char *name, Error *err),
+                         void *ctx, Error *err)
+{
+#ifdef HAVE_POSIX
+    errno = 0;
+    DIR *d = opendir(path);
+    if (!d)
+        return error_set(err, STATUS_IO, "cannot list %s: %s", path, strerror(errno));
+    Status st = STATUS_OK;
+    for (struct dirent *e; st == STATUS_OK && (e = readdir(d)) != NULL;)
+        if (strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0)
+            st = fn(ctx, e->d_name, err);
+    closedir(d);
+    return st;
+#else
+    (void)fn, (void)ctx;
+    return error_set(err, STATUS_IO, "cannot list %s: no directory listing on this "
+                     "platform", path);
 #endif
 }
 

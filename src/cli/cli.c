@@ -291,33 +291,20 @@ static void resolve_dirs(CliCommand *cmd, const char *env_data)
                  model_norm_names[t->opts.model.norm]);
 }
 
-/* cifar-train compare DIR... [--svg FILE]: directories are every argument that is
- * not an option or its value. */
+/* cifar-train compare DIR... [options]: compare.c owns its arguments; they are
+ * checked here, so a usage error exits before anything runs, and kept in argv
+ * (which outlives the command) for compare_main. */
 static Status parse_compare(CliCommand *cmd, int argc, char **argv, Error *err)
 {
+    CompareOptions opt;
+    int ndirs;
     cmd->action = CLI_COMPARE;
-    cmd->compare_svg = "compare.svg";
-    char **dirs = argv + 2;   /* compacted in place: argv outlives the command */
-    for (int i = 2; i < argc; i++) {
-        const char *a = argv[i];
-        if (strcmp(a, "--help") == 0)
-            cmd->action = CLI_HELP;
-        else if (strcmp(a, "--svg") == 0 && i + 1 < argc)
-            cmd->compare_svg = argv[++i];
-        else if (strncmp(a, "--svg=", 6) == 0 && a[6] != '\0')
-            cmd->compare_svg = a + 6;
-        else if (strncmp(a, "--", 2) == 0)
-            return error_set(err, STATUS_USAGE, "compare: unknown option or missing "
-                             "value '%s' (usage: cifar-train compare DIR... "
-                             "[--svg FILE])", a);
-        else
-            dirs[cmd->ncompare++] = argv[i];
-    }
-    cmd->compare_dirs = (const char *const *)dirs;
-    if (cmd->ncompare == 0 && cmd->action == CLI_COMPARE)
-        return error_set(err, STATUS_USAGE, "compare needs at least one run directory "
-                         "(usage: cifar-train compare DIR... [--svg FILE])");
-    return STATUS_OK;
+    cmd->compare_dirs = (const char *const *)(argv + 2);
+    cmd->ncompare = argc - 2;
+    Status st = compare_parse(&opt, cmd->compare_dirs, cmd->ncompare, NULL, &ndirs, err);
+    if (st == STATUS_OK && opt.help)
+        cmd->action = CLI_HELP;
+    return st;
 }
 
 /* bench takes only the options that select what it measures; --quick only bench. */
@@ -505,7 +492,7 @@ static void print_help(void)
     printf("usage: cifar-train [train] [options]\n"
            "       cifar-train summary [--model NAME|FILE --norm N --groups G --batch N]\n"
            "       cifar-train model NAME   (prints a built-in net's text)\n"
-           "       cifar-train compare DIR... [--svg FILE]\n"
+           "       cifar-train compare DIR... [--svg FILE] [--csv FILE] [--force]\n"
            "       cifar-train bench [--model NAME --norm N --threads N --batch N]\n\n"
            "Trains a small convolutional network on CIFAR-10 and writes, in the run\n"
            "directory, log.csv (one row per epoch) and misclassified/ (the test\n"
@@ -544,7 +531,7 @@ Status cli_execute(const CliCommand *cmd, Pool *pool, Error *err)
         fputs(cmd->model_text, stdout);
         return STATUS_OK;
     case CLI_COMPARE:
-        return compare_main(cmd->compare_dirs, cmd->ncompare, cmd->compare_svg, err);
+        return compare_main(cmd->compare_dirs, cmd->ncompare, err);
     case CLI_SUMMARY:
         return summary_main(&cmd->train.opts.model, err);
     case CLI_BENCH:
