@@ -471,9 +471,9 @@ static void avgpool2_bwd_sample(const void *arg, size_t i, size_t count)
 {
     const Job *j = arg;
     Shape4 xs = with_n(j->l->in_shape, (int)count);
-    size_t xo = i * per_sample(xs);
-    zero_part(j->dx, j->ctx->zero_dx, xo, per_sample(xs));
-    avgpool2_backward(xs, j->dx + xo, j->l->dy + i * per_sample(j->l->out_shape));
+    size_t at = i * per_sample(xs);
+    zero_part(j->dx, j->ctx->zero_dx, at, per_sample(xs));
+    avgpool2_backward(xs, j->dx + at, j->l->dy + i * per_sample(j->l->out_shape));
 }
 
 static void avgpool2_fwd(Layer *l, const float *x, const float *x2,
