@@ -359,7 +359,7 @@ static void conv_block(Gen *g, const char *label)
 static void random_block(Gen *g, int b)
 {
     char label[8];
-    snprintf(label, sizeof label, "b%d", b);
+    snprintf(label, sizeof label, "b%d", b % 100);
     int kind = pick(g, 10), from;
     if (kind == 0 && g->side >= 4 && g->pools < 2) {
         emit(g, "%s: %s\n", label, pick(g, 2) ? "maxpool" : "avgpool");
