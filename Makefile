@@ -87,6 +87,7 @@ test: $(TST)/run_tests $(TIL)/run_tests $(TPO)/run_tests cifar-train
 	./$(TPO)/run_tests
 	sh tests/cli-errors.sh ./cifar-train
 	sh tests/cli-output.sh ./cifar-train
+	sh tests/png-python.sh ./cifar-train
 	sh tests/progress-tty.sh ./cifar-train
 
 # --- sanitizers ----------------------------------------------------------------------

@@ -7,50 +7,11 @@
 # and coreutils (head, cmp, mktemp, mkfifo); the last line is "N passed, N failed".
 set -u
 bin=${1:-./cifar-train}
-case $bin in /*) ;; *) bin=$(pwd)/$bin ;; esac
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/cifar-cli-XXXXXX") || exit 1
-trap 'rm -rf "$tmp"' EXIT
-passed=0
-failed=0
-
-ok() { passed=$((passed + 1)); }
-fail() { failed=$((failed + 1)); echo "FAIL $*"; }
-
-# expect STATUS TEXT ARGS...: the tool exits with STATUS and stderr contains TEXT.
-expect() {
-    want=$1 text=$2
-    shift 2
-    msg=$("$bin" "$@" 2>&1 >/dev/null)
-    rc=$?
-    if [ "$rc" -eq "$want" ] && printf '%s' "$msg" | grep -qF -- "$text"; then
-        ok
-    else
-        fail "cifar-train $*: exit $rc, '$msg' (want $want and '$text')"
-    fi
-}
-
-# check DESCRIPTION COMMAND...: the command succeeds.
-check() {
-    what=$1
-    shift
-    if "$@"; then ok; else fail "$what"; fi
-}
-
-# n records of label (i mod labels) and a plain image of a grey level set by i, to
-# stdout (deterministic: the same files every run).
-records() {
-    i=0
-    while [ "$i" -lt "$1" ]; do
-        printf "\\$(printf '%03o' $((i % $2)))"
-        head -c 3072 /dev/zero | tr '\000' "\\$(printf '%03o' $((i * 37 % 256)))"
-        i=$((i + 1))
-    done
-}
+name=cli
+. "$(dirname "$0")/shlib.sh"
 
 good=$tmp/data
-mkdir "$good"
-records 100 10 >"$good/data_batch_1.bin"
-records 50 10 >"$good/test_batch.bin"
+synthetic_data "$good"
 run="--model tiny --batch 10 --limit-train 100 --threads 1 --quiet"
 
 # --- bad data ---------------------------------------------------------------------
@@ -97,11 +58,38 @@ expect 2 "--epochs needs a value" $run $o --epochs
 expect 2 "--resume needs a value" $run $o --resume
 expect 2 "unknown option '--bogus'" $run $o --bogus
 check "bad options leave no run directory" test ! -e "$tmp/o2"
+expect 2 "unknown command 'trian' (commands: train, summary, compare, bench, model;" trian
+# Help: -h and -V work; every line fits 80 columns; no "(...) (default ...)".
+for c in "" summary compare bench; do
+    out=$("$bin" $c -h) || fail "cifar-train $c -h exits non-zero"
+    check "cifar-train $c -h: a usage line" test -n "$(printf '%s' "$out" | grep '^usage:')"
+    wide=$(printf '%s\n' "$out" | awk 'length > 80')
+    check "cifar-train $c --help fits 80 columns: $wide" test -z "$wide"
+    check "cifar-train $c --help: no doubled brackets" test -z "$(printf '%s' "$out" | grep ') (')"
+done
+check "-V prints the version" test -n "$("$bin" -V | grep '^cifar-train [0-9]')"
+check "--help lists the commands" test "$("$bin" --help | grep -c '^  \(train\|summary\|compare\|bench\)  ')" -eq 4
+check "summary --help lists its own options only" test -z "$("$bin" summary --help | grep -e --epochs)"
 # Repeated options: the last one wins.
 "$bin" $run --data "$good" --out "$tmp/o3" --epochs 5 --epochs 1
 check "--epochs 5 --epochs 1 runs one epoch" test "$(wc -l <"$tmp/o3/log.csv")" -eq 2
 expect 2 "--force" $run --data "$good" --out "$tmp/o3" --epochs 1
+expect 2 "--resume $tmp/o3 to continue it" $run --data "$good" --out "$tmp/o3" --epochs 1
 check "an existing log is kept" test "$(wc -l <"$tmp/o3/log.csv")" -eq 2
+# A refused run says so before anything else: nothing on stdout.
+out=$("$bin" --model tiny --batch 10 --limit-train 100 --threads 1 --data "$good" \
+    --out "$tmp/o3" --epochs 1 2>/dev/null)
+check "a run refused for its directory prints nothing else: '$out'" test -z "$out"
+# Singular counts: one epoch, one thread.
+out=$("$bin" --model tiny --batch 10 --limit-train 100 --threads 1 --data "$good" \
+    --out "$tmp/o4" --epochs 1 2>/dev/null)
+check "1 thread" test -n "$(printf '%s' "$out" | grep '; 1 thread$')"
+check "1 epoch in" test -n "$(printf '%s' "$out" | grep '; 1 epoch in [0-9.]* s$')"
+expect 2 "has finished 1 epoch:" --resume "$tmp/o4"
+# A resumed run says where it starts, and its time covers its own epochs only.
+out=$("$bin" --resume "$tmp/o4" --epochs 3 2>/dev/null)
+check "resuming ... at epoch 2 of 3" test -n "$(printf '%s' "$out" | grep "^resuming $tmp/o4 at epoch 2 of 3$")"
+check "epochs 2-3 of 3 in" test -n "$(printf '%s' "$out" | grep '; epochs 2-3 of 3 in [0-9.]* s$')"
 
 # --- checkpoints and resume ---------------------------------------------------------
 r=$tmp/r
@@ -340,5 +328,4 @@ compare_ok "--csv replaces a table it wrote" "$cmpd" --csv "$cmpd/table.csv"
 expect 1 "$tmp/nowhere: no such run directory" compare "$cmpd/a" "$tmp/nowhere"
 expect 1 "no run directory" compare "$tmp/elsewhere"
 
-echo "$passed passed, $failed failed"
-[ "$failed" -eq 0 ]
+finish

@@ -6,36 +6,11 @@
 # sh, grep, awk and coreutils; the last line is "N passed, N failed".
 set -u
 bin=${1:-./cifar-train}
-case $bin in /*) ;; *) bin=$(pwd)/$bin ;; esac
+name=out
+. "$(dirname "$0")/shlib.sh"
 sweep="$(cd "$(dirname "$0")/.." && pwd)/scripts/sweep"
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/cifar-out-XXXXXX") || exit 1
-trap 'rm -rf "$tmp"' EXIT
-passed=0
-failed=0
-
-ok() { passed=$((passed + 1)); }
-fail() { failed=$((failed + 1)); echo "FAIL $*"; }
-# check DESCRIPTION COMMAND...: the command succeeds.
-check() {
-    what=$1
-    shift
-    if "$@"; then ok; else fail "$what"; fi
-}
-
-# n records of label (i mod labels) and a plain image of a grey level set by i, to
-# stdout (as in cli-errors.sh).
-records() {
-    i=0
-    while [ "$i" -lt "$1" ]; do
-        printf "\\$(printf '%03o' $((i % $2)))"
-        head -c 3072 /dev/zero | tr '\000' "\\$(printf '%03o' $((i * 37 % 256)))"
-        i=$((i + 1))
-    done
-}
 data=$tmp/data
-mkdir "$data"
-records 100 10 >"$data/data_batch_1.bin"
-records 50 10 >"$data/test_batch.bin"
+synthetic_data "$data"
 run="--model tiny --batch 10 --limit-train 100 --threads 1 --data $data"
 
 # --- scripts/sweep ------------------------------------------------------------------
@@ -68,5 +43,4 @@ check "the header lines together, first" test "$(head -n 2 "$tmp/both" | cut -c 
     "$(printf 'model tiny, norm \nactivation memory')"
 check "no carriage returns in a pipe" test "$(tr -cd '\r' <"$tmp/both" | wc -c)" -eq 0
 
-echo "$passed passed, $failed failed"
-[ "$failed" -eq 0 ]
+finish

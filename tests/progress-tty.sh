@@ -9,37 +9,13 @@
 # coreutils; the last line is "N passed, N failed".
 set -u
 bin=${1:-./cifar-train}
-case $bin in /*) ;; *) bin=$(pwd)/$bin ;; esac
 if ! script -q -e -c true /dev/null </dev/null >/dev/null 2>&1; then
     echo "skipped: progress-tty.sh needs script(1) from util-linux (script -q -e -c)"
     exit 0
 fi
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/cifar-tty-XXXXXX") || exit 1
-trap 'rm -rf "$tmp"' EXIT
-passed=0
-failed=0
-
-ok() { passed=$((passed + 1)); }
-fail() { failed=$((failed + 1)); echo "FAIL $*"; }
-check() {
-    what=$1
-    shift
-    if "$@"; then ok; else fail "$what"; fi
-}
-
-# n records of label (i mod labels) and a plain image of a grey level set by i, to
-# stdout (as in cli-errors.sh).
-records() {
-    i=0
-    while [ "$i" -lt "$1" ]; do
-        printf "\\$(printf '%03o' $((i % $2)))"
-        head -c 3072 /dev/zero | tr '\000' "\\$(printf '%03o' $((i * 37 % 256)))"
-        i=$((i + 1))
-    done
-}
-mkdir "$tmp/data"
-records 100 10 >"$tmp/data/data_batch_1.bin"
-records 50 10 >"$tmp/data/test_batch.bin"
+name=tty
+. "$(dirname "$0")/shlib.sh"
+synthetic_data "$tmp/data"
 train="'$bin' --model tiny --batch 10 --limit-train 100 --threads 1 --data '$tmp/data'"
 
 # in_pty COLUMNS COMMAND: COMMAND in a terminal COLUMNS wide, its output into
@@ -96,5 +72,4 @@ check "resized: then narrow" test "$(awk 'length($0) >= 1 && length($0) < 40 { n
     narrow && length($0) >= 40 { wide++ } END { print narrow + 0, wide + 0 }' \
     "$tmp/rows")" = "1 0"
 
-echo "$passed passed, $failed failed"
-[ "$failed" -eq 0 ]
+finish

@@ -12,7 +12,7 @@ static const TestCase *const suites[] = {
 #else
     tensor_tests, conv_tests, norm_tests, ops_tests, cifar_tests,
     report_tests, layer_tests, model_tests, netfile_tests, train_tests, cli_tests,
-    plot_tests, font_tests, confusion_tests, compare_tests, summary_tests,
+    plot_tests, font_tests, confusion_tests, compare_tests, summary_tests, png_tests,
     progress_tests,
     checkpoint_tests, runopts_tests,
     bench_tests,

@@ -129,6 +129,7 @@ extern const TestCase font_tests[];
 extern const TestCase confusion_tests[];
 extern const TestCase compare_tests[];
 extern const TestCase summary_tests[];
+extern const TestCase png_tests[];
 extern const TestCase progress_tests[];
 extern const TestCase checkpoint_tests[];
 extern const TestCase runopts_tests[];

@@ -25,6 +25,7 @@ typedef enum {
 
 typedef struct {
     CliAction action;
+    CliAction help_topic;           /* --help: the command whose help to show */
     TrainConfig train;
     int threads;
     bool no_fuse;                   /* --no-fuse: like threads, not part of the run */

@@ -1,6 +1,7 @@
 /* cli.c - option parsing from one table (name, kind, target, range, help), made from
  * RUNOPTS_LIST (train/runopts.h), so parsing, validation and --help, with every
  * default, come from the same place as the checkpoint's and run.txt's options. */
+#include <ctype.h>
 #include <errno.h>
 #include <limits.h>
 #include <math.h>
@@ -255,6 +256,10 @@ static Status set_flag(const Option *o, CliCommand *cmd)
 static Status parse_one(CliCommand *cmd, int argc, char **argv, int *i, Error *err)
 {
     const char *a = argv[*i];
+    if (strcmp(a, "-h") == 0)
+        a = "--help";
+    else if (strcmp(a, "-V") == 0)
+        a = "--version";
     if (strncmp(a, "--", 2) != 0)
         return error_set(err, STATUS_USAGE, "unexpected argument '%s' (options start "
                          "with --; see --help)", a);
@@ -299,6 +304,11 @@ static Status parse_compare(CliCommand *cmd, int argc, char **argv, Error *err)
     CompareOptions opt;
     int ndirs;
     cmd->action = CLI_COMPARE;
+    for (int i = 2; i < argc; i++)
+        if (strcmp(argv[i], "-h") == 0) {   /* compare.c knows only --help */
+            cmd->action = CLI_HELP;
+            return STATUS_OK;
+        }
     cmd->compare_dirs = (const char *const *)(argv + 2);
     cmd->ncompare = argc - 2;
     Status st = compare_parse(&opt, cmd->compare_dirs, cmd->ncompare, NULL, &ndirs, err);
@@ -307,20 +317,91 @@ static Status parse_compare(CliCommand *cmd, int argc, char **argv, Error *err)
     return st;
 }
 
-/* bench takes only the options that select what it measures; --quick only bench. */
-static Status check_bench_options(const CliCommand *cmd, bool bench, Error *err)
+/* The subcommands, each with its usage, its line in --help, and the options it
+ * takes (NULL: every option but those of other commands). */
+typedef struct {
+    const char *name;
+    CliAction action;
+    const char *usage;
+    const char *line;
+    const char *const *options;
+} Command;
+
+static const char *const summary_options[] = {"model", "norm", "groups", "batch",
+                                              "dropout", "max-params", "help",
+                                              "version", NULL};
+static const char *const bench_options[] = {"model", "norm", "groups", "threads",
+                                            "batch", "quick", "help", "version", NULL};
+static const char *const compare_options[] = {NULL};
+static const char *const model_options[] = {"help", NULL};
+
+static const Command commands[] = {
+    {"train", CLI_TRAIN, "[options]", "train a network (the command when none is "
+     "given)", NULL},
+    {"summary", CLI_SUMMARY, "[--model NAME|FILE] [--norm N] [--groups G]\n"
+     "                         [--batch N] [--max-params N]",
+     "the model's layers: shapes, parameters, multiply-adds, memory",
+     summary_options},
+    {"compare", CLI_COMPARE, "DIR... [--svg FILE] [--csv FILE] [--force]",
+     "a table and a chart of several runs' results", compare_options},
+    {"bench", CLI_BENCH, "[--model NAME] [--norm N] [--groups G] [--threads N]\n"
+     "                         [--batch N] [--quick]",
+     "the speed of this machine: FMA peak, conv kernels, training", bench_options},
+    {"model", CLI_MODEL, "NAME", "print a built-in network's text, to start a network "
+     "file from", model_options},
+};
+#define NCOMMANDS (sizeof commands / sizeof commands[0])
+
+static const Command *find_command(const char *name)
 {
-    static const char *const allowed[] = {"model", "norm", "groups", "threads",
-                                          "batch", "quick", "help", "version"};
+    for (size_t i = 0; i < NCOMMANDS; i++)
+        if (strcmp(commands[i].name, name) == 0)
+            return &commands[i];
+    return NULL;
+}
+
+static const Command *command_of(CliAction action)
+{
+    for (size_t i = 0; i < NCOMMANDS; i++)
+        if (commands[i].action == action)
+            return &commands[i];
+    return &commands[0];
+}
+
+/* Whether the command takes option o. */
+static bool takes_option(const Command *c, const Option *o)
+{
+    if (!c->options)
+        return strcmp(o->name, "quick") != 0;
+    for (size_t k = 0; c->options[k]; k++)
+        if (strcmp(c->options[k], o->name) == 0)
+            return true;
+    return false;
+}
+
+/* "train, summary, compare, bench" into buf. */
+static void command_names(char *buf, size_t cap)
+{
+    size_t used = 0;
+    buf[0] = '\0';
+    for (size_t i = 0; i < NCOMMANDS && used < cap; i++)
+        used += (size_t)snprintf(buf + used, cap - used, "%s%s", i ? ", " : "",
+                                 commands[i].name);
+}
+
+/* A command takes only its own options; --quick only bench. */
+static Status check_command_options(const CliCommand *cmd, const Command *c,
+                                    Error *err)
+{
     for (size_t i = 0; i < NOPTIONS; i++) {
-        bool ok = !bench && strcmp(options[i].name, "quick") != 0;
-        for (size_t k = 0; bench && k < sizeof allowed / sizeof allowed[0]; k++)
-            ok = ok || strcmp(options[i].name, allowed[k]) == 0;
-        if (cmd->given[i] && !ok)
-            return error_set(err, STATUS_USAGE, bench ? "--%s does not apply to "
-                             "cifar-train bench (it takes --model, --norm, --groups, "
-                             "--threads, --batch, --quick)" : "--%s applies only to "
-                             "cifar-train bench", options[i].name);
+        if (!cmd->given[i] || takes_option(c, &options[i]))
+            continue;
+        if (!c->options)
+            return error_set(err, STATUS_USAGE, "--%s applies only to cifar-train "
+                             "bench", options[i].name);
+        return error_set(err, STATUS_USAGE, "--%s does not apply to cifar-train %s "
+                         "(see cifar-train %s --help)", options[i].name, c->name,
+                         c->name);
     }
     return STATUS_OK;
 }
@@ -341,6 +422,10 @@ static Status run_bench(const CliCommand *cmd, Pool *pool, Error *err)
 /* cifar-train model NAME: prints a built-in net's text. */
 static Status parse_model(CliCommand *cmd, int argc, char **argv, Error *err)
 {
+    if (argc == 3 && (strcmp(argv[2], "--help") == 0 || strcmp(argv[2], "-h") == 0)) {
+        cmd->action = CLI_HELP;
+        return STATUS_OK;
+    }
     cmd->action = CLI_MODEL;
     cmd->model_text = argc == 3 ? model_text(argv[2]) : NULL;
     if (!cmd->model_text)
@@ -349,35 +434,47 @@ static Status parse_model(CliCommand *cmd, int argc, char **argv, Error *err)
     return STATUS_OK;
 }
 
+/* The command argv[1] names (train when it is an option or absent) into *c. */
+static Status parse_command(int argc, char **argv, const Command **c, Error *err)
+{
+    *c = &commands[0];
+    if (argc < 2 || argv[1][0] == '-')
+        return STATUS_OK;
+    *c = find_command(argv[1]);
+    if (*c)
+        return STATUS_OK;
+    char names[128];
+    command_names(names, sizeof names);
+    return error_set(err, STATUS_USAGE, "unknown command '%s' (commands: %s; see "
+                     "--help)", argv[1], names);
+}
+
 Status cli_parse(CliCommand *cmd, int argc, char **argv, const char *env_data,
                  Error *err)
 {
     defaults(cmd);
-    int first = 1;
-    if (argc > 1 && strcmp(argv[1], "compare") == 0)
+    const Command *c;
+    Status st = parse_command(argc, argv, &c, err);
+    if (st != STATUS_OK)
+        return st;
+    cmd->help_topic = c->action;
+    if (c->action == CLI_COMPARE)
         return parse_compare(cmd, argc, argv, err);
-    if (argc > 1 && strcmp(argv[1], "model") == 0)
+    if (c->action == CLI_MODEL)
         return parse_model(cmd, argc, argv, err);
-    if (argc > 1 && strcmp(argv[1], "summary") == 0)
-        cmd->action = CLI_SUMMARY;
-    bool bench = argc > 1 && strcmp(argv[1], "bench") == 0;
-    if (bench)
-        cmd->action = CLI_BENCH;
-    if (argc > 1 && (strcmp(argv[1], "train") == 0 || cmd->action == CLI_SUMMARY ||
-                     cmd->action == CLI_BENCH))
-        first = 2;
-    for (int i = first; i < argc; i++) {
-        Status st = parse_one(cmd, argc, argv, &i, err);
+    cmd->action = c->action;
+    for (int i = argc > 1 && argv[1][0] != '-' ? 2 : 1; i < argc; i++) {
+        st = parse_one(cmd, argc, argv, &i, err);
         if (st != STATUS_OK)
             return st;
     }
-    Status st = check_bench_options(cmd, bench, err);
+    st = check_command_options(cmd, c, err);
     if (st != STATUS_OK)
         return st;
     cmd->train.opts.model.threads = cmd->threads;
     cmd->train.opts.model.no_fuse = cmd->no_fuse;
     cmd->train.opts.model.max_params = cmd->max_params;
-    if (bench && cmd->train.opts.model.text[0])
+    if (c->action == CLI_BENCH && cmd->train.opts.model.text[0])
         return error_set(err, STATUS_USAGE, "cifar-train bench measures the built-in "
                          "models only, not a network file");
     if (cmd->resume[0] && cmd->train.force)
@@ -448,7 +545,8 @@ static Status resume_command(const CliCommand *cmd, CliCommand *out, Error *err)
 
 /* --- help ----------------------------------------------------------------------- */
 
-static void print_default(const Option *o, const CliCommand *d)
+/* The default of o as text ("0.2", "bn"), empty when it has none to show. */
+static void default_text(char *buf, size_t cap, const Option *o, const CliCommand *d)
 {
     const char *p = (const char *)d + o->offset, *choice;
     int i;
@@ -456,73 +554,157 @@ static void print_default(const Option *o, const CliCommand *d)
     uint64_t u;
     double r;
     float f;
+    bool on;
+    buf[0] = '\0';
     switch (o->kind) {
     case OPT_INT:
-        memcpy(&i, p, sizeof i), printf(" (default %d)", i);
+        memcpy(&i, p, sizeof i), snprintf(buf, cap, "%d", i);
         break;
     case OPT_SIZE:
-        memcpy(&z, p, sizeof z), printf(" (default %zu)", z);
+        memcpy(&z, p, sizeof z), snprintf(buf, cap, "%zu", z);
         break;
     case OPT_U64:
-        memcpy(&u, p, sizeof u), printf(" (default %llu)", (unsigned long long)u);
+        memcpy(&u, p, sizeof u), snprintf(buf, cap, "%llu", (unsigned long long)u);
         break;
     case OPT_REAL:
-        memcpy(&r, p, sizeof r), printf(" (default %g)", r);
+        memcpy(&r, p, sizeof r), snprintf(buf, cap, "%g", r);
         break;
     case OPT_FLOAT:
-        memcpy(&f, p, sizeof f), printf(" (default %g)", (double)f);
+        memcpy(&f, p, sizeof f), snprintf(buf, cap, "%g", (double)f);
         break;
     case OPT_CHOICE:
         memcpy(&i, p, sizeof i);
         choice = runopts_choice(o->arg, i, &len);
-        printf(" (default %.*s)", (int)len, choice);
+        snprintf(buf, cap, "%.*s", (int)len, choice);
         break;
     case OPT_MODEL:
-        printf(" (default %s)", d->train.opts.model.name);
+        snprintf(buf, cap, "%s", d->train.opts.model.name);
+        break;
+    case OPT_ON:
+    case OPT_OFF:
+        memcpy(&on, p, sizeof on);
+        if (on == (o->kind == OPT_ON))
+            snprintf(buf, cap, "the default");
         break;
     default:
         break;
     }
 }
 
-static void print_help(void)
+/* An option's help with its default: "help (default X)", or, when the help ends
+ * in a parenthesis already, "help (...; default X)", never two in a row. */
+static void help_text(char *buf, size_t cap, const Option *o, const CliCommand *d)
+{
+    char def[64];
+    default_text(def, sizeof def, o, d);
+    size_t len = strlen(o->help);
+    bool is_flag = o->kind == OPT_ON || o->kind == OPT_OFF;
+    const char *sep = is_flag ? "" : "default ";
+    if (!def[0])
+        snprintf(buf, cap, "%s", o->help);
+    else if (len > 0 && o->help[len - 1] == ')')
+        snprintf(buf, cap, "%.*s; %s%s)", (int)len - 1, o->help, sep, def);
+    else
+        snprintf(buf, cap, "%s (%s%s)", o->help, sep, def);
+}
+
+/* "  left   text", text wrapped at spaces to end by column HELP_WIDTH, continuation
+ * lines indented under it; a left part too wide for its column gets a line of its
+ * own. */
+#define HELP_WIDTH 80
+#define HELP_LEFT 24
+static void print_wrapped(const char *left, const char *text)
+{
+    int indent = 2 + HELP_LEFT + 1, room = HELP_WIDTH - indent;
+    if ((int)strlen(left) > HELP_LEFT)
+        printf("  %s\n%*s", left, indent, "");
+    else
+        printf("  %-*s ", HELP_LEFT, left);
+    while ((int)strlen(text) > room) {
+        int cut = room;
+        while (cut > 0 && text[cut] != ' ')
+            cut--;
+        if (cut == 0)   /* one word longer than the room: let it run over */
+            cut = (int)strcspn(text, " ");
+        printf("%.*s\n%*s", cut, text, indent, "");
+        text += cut + (text[cut] == ' ');
+    }
+    printf("%s\n", text);
+}
+
+static void print_commands(void)
+{
+    printf("commands:\n");
+    for (size_t i = 0; i < NCOMMANDS; i++)
+        print_wrapped(commands[i].name, commands[i].line);
+}
+
+static void print_options(const Command *c)
 {
     CliCommand d;
     defaults(&d);
-    printf("usage: cifar-train [train] [options]\n"
-           "       cifar-train summary [--model NAME|FILE --norm N --groups G --batch N]\n"
-           "       cifar-train model NAME   (prints a built-in net's text)\n"
-           "       cifar-train compare DIR... [--svg FILE] [--csv FILE] [--force]\n"
-           "       cifar-train bench [--model NAME --norm N --threads N --batch N]\n\n"
-           "Trains a small convolutional network on CIFAR-10 and writes, in the run\n"
-           "directory, log.csv (one row per epoch) and misclassified/ (the test\n"
-           "images it got wrong, as PPM, with index.csv).\n\noptions:\n");
+    printf("\noptions:\n");
     for (size_t k = 0; k < NOPTIONS; k++) {
         const Option *o = &options[k];
-        char left[64];
+        if (!takes_option(c, o))
+            continue;
+        char left[64], text[512];
         snprintf(left, sizeof left, "--%s%s%s", o->name, o->arg ? " " : "",
                  o->arg ? o->arg : "");
-        printf("  %-32s %s", left, o->help);
-        bool on;
-        memcpy(&on, (const char *)&d + o->offset, sizeof on);
-        if ((o->kind == OPT_ON && on) || (o->kind == OPT_OFF && !on))
-            printf(" (default)");
-        print_default(o, &d);
-        printf("\n");
+        if (strcmp(o->name, "help") == 0)
+            snprintf(left, sizeof left, "-h, --help");
+        else if (strcmp(o->name, "version") == 0)
+            snprintf(left, sizeof left, "-V, --version");
+        help_text(text, sizeof text, o, &d);
+        print_wrapped(left, text);
     }
-    printf("\nmodels (or --model FILE, a net in the network language; start from\n"
-           "`cifar-train model r6 > mynet.net`):\n");
+    if (c->action != CLI_TRAIN && c->action != CLI_SUMMARY && c->action != CLI_BENCH)
+        return;
+    printf("\nmodels (or --model FILE, a network file: cifar-train model NAME prints "
+           "a\nbuilt-in's text to start from; the README describes the language):\n");
     const char *name, *description;
     for (size_t i = 0; (name = model_name(i, &description)) != NULL; i++)
-        printf("  %-8s %s\n", name, description);
-    printf("\nThreads default to the number of processors (%d here).\n", d.threads);
+        print_wrapped(name, description);
+    if (takes_option(c, find_option("threads", 7)))
+        printf("\nThreads default to the number of processors (%d here).\n",
+               d.threads);
+}
+
+/* --help: the whole tool's, or a command's own (cifar-train summary --help). */
+static void print_help(CliAction topic)
+{
+    const Command *c = command_of(topic);
+    if (topic != CLI_TRAIN && topic != CLI_HELP) {
+        printf("usage: cifar-train %s %s\n\n%c%s.\n", c->name, c->usage,
+               toupper((unsigned char)c->line[0]), c->line + 1);
+        if (c->options != compare_options) {
+            print_options(c);
+            return;
+        }
+        /* compare.c parses these (compare_parse) */
+        printf("\noptions:\n");
+        print_wrapped("--svg FILE", "the chart (default compare.svg in the runs' "
+                      "common parent directory)");
+        print_wrapped("--csv FILE", "the table as CSV too");
+        print_wrapped("--force", "replace files this command did not write");
+        print_wrapped("-h, --help", "this help");
+        return;
+    }
+    printf("usage: cifar-train [COMMAND] [options]\n\n"
+           "Trains a small convolutional network on CIFAR-10 and writes, in the run\n"
+           "directory, log.csv (one row per epoch), curves.svg, confusion.png and\n"
+           "misclassified.png, and misclassified/ (the test images it got wrong, as\n"
+           "PPM, with index.csv). `cifar-train COMMAND --help` shows a command's "
+           "options.\n\n");
+    print_commands();
+    print_options(&commands[0]);
 }
 
 Status cli_execute(const CliCommand *cmd, Pool *pool, Error *err)
 {
     switch (cmd->action) {
     case CLI_HELP:
-        print_help();
+        print_help(cmd->help_topic);
         return STATUS_OK;
     case CLI_VERSION:
         printf("%s\n", CLI_VERSION_STRING);
