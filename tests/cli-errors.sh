@@ -230,6 +230,14 @@ else
     echo "skipped: the second-signal checks need ps and mkfifo"
 fi
 
+# --- bench on a network file: the file's convs are measured ------------------------
+"$bin" model tiny | sed 's/conv 16 3/conv 24 3/' >"$tmp/bench.net"
+"$bin" bench --quick --model "$tmp/bench.net" --norm bn >"$tmp/bench.out" 2>&1
+check "bench --model FILE measures the file's net" \
+    grep -q "^file   bn " "$tmp/bench.out"
+check "bench --model FILE times the file's own conv shapes" \
+    grep -q "^file.c3 *24>24 3x3" "$tmp/bench.out"
+
 # --- --no-fuse: every layer by itself, the same training ------------------------
 for m in s8 r6; do
     for f in "" --no-fuse; do

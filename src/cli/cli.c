@@ -415,7 +415,8 @@ static Status run_bench(const CliCommand *cmd, Pool *pool, Error *err)
         .model = cmd->given[find_option("model", 5) - options] ? m->name : NULL,
         .norm = cmd->given[find_option("norm", 4) - options] ? (int)m->norm
                                                               : BENCH_ALL_NORMS,
-        .groups = m->groups, .batch = m->batch, .quick = cmd->bench_quick};
+        .groups = m->groups, .batch = m->batch, .quick = cmd->bench_quick,
+        .file = m->text[0] ? m : NULL};
     return bench_run(&b, pool, stdout, err);
 }
 
@@ -474,9 +475,6 @@ Status cli_parse(CliCommand *cmd, int argc, char **argv, const char *env_data,
     cmd->train.opts.model.threads = cmd->threads;
     cmd->train.opts.model.no_fuse = cmd->no_fuse;
     cmd->train.opts.model.max_params = cmd->max_params;
-    if (c->action == CLI_BENCH && cmd->train.opts.model.text[0])
-        return error_set(err, STATUS_USAGE, "cifar-train bench measures the built-in "
-                         "models only, not a network file");
     if (cmd->resume[0] && cmd->train.force)
         return error_set(err, STATUS_USAGE, "--force starts a run over and --resume "
                          "continues it: give one");
