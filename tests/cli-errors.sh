@@ -58,7 +58,7 @@ expect 2 "--epochs needs a value" $run $o --epochs
 expect 2 "--resume needs a value" $run $o --resume
 expect 2 "unknown option '--bogus'" $run $o --bogus
 check "bad options leave no run directory" test ! -e "$tmp/o2"
-expect 2 "unknown command 'trian' (commands: train, summary, compare, bench;" trian
+expect 2 "unknown command 'trian' (commands: train, summary, compare, bench, model;" trian
 # Help: -h and -V work; every line fits 80 columns; no "(...) (default ...)".
 for c in "" summary compare bench; do
     out=$("$bin" $c -h) || fail "cifar-train $c -h exits non-zero"
@@ -235,6 +235,14 @@ else
     echo "skipped: the second-signal checks need ps and mkfifo"
 fi
 
+# --- bench on a network file: the file's convs are measured ------------------------
+"$bin" model tiny | sed 's/conv 16 3/conv 24 3/' >"$tmp/bench.net"
+"$bin" bench --quick --model "$tmp/bench.net" --norm bn >"$tmp/bench.out" 2>&1
+check "bench --model FILE measures the file's net" \
+    grep -q "^file   bn " "$tmp/bench.out"
+check "bench --model FILE times the file's own conv shapes" \
+    grep -q "^file.c3 *24>24 3x3" "$tmp/bench.out"
+
 # --- --no-fuse: every layer by itself, the same training ------------------------
 for m in s8 r6; do
     for f in "" --no-fuse; do
@@ -278,21 +286,27 @@ race() {   # race ARGS...: r1 and r2 are the two exit statuses
     wait "$p2"
     r2=$?
 }
-one_ran() {   # one exit 0, the other 1 saying who holds the lock
-    [ $((r1 + r2)) -eq 1 ] && [ "$r1" -le 1 ] && [ "$r2" -le 1 ] &&
+one_ran() {   # one exit 0, the other 1 saying who holds the lock (or, if it came
+    # only after the first had ended, 2 saying the directory holds a run)
+    if [ $((r1 + r2)) -eq 1 ] && [ "$r1" -le 1 ] && [ "$r2" -le 1 ]; then
         cat "$tmp/race1" "$tmp/race2" | grep -q "is in use by process"
+    else
+        [ $((r1 + r2)) -eq 2 ] && [ "$r1" -ne 1 ] &&
+            cat "$tmp/race1" "$tmp/race2" | grep -q "already holds a run"
+    fi
 }
 n=1
 while [ "$n" -le 6 ]; do
     rc_dir=$tmp/race-$n
-    race $run --data "$good" --out "$rc_dir" --epochs 1
+    # (a few epochs each, so that the first still runs when the second looks)
+    race $run --data "$good" --out "$rc_dir" --epochs 3
     check "race $n, new run: one runs ($r1 $r2: $(cat "$tmp/race1" "$tmp/race2"))" one_ran
-    check "race $n, new run: one header, one row" test "$(wc -l <"$rc_dir/log.csv")" -eq 2
-    race --resume "$rc_dir" --epochs 2 --quiet
+    check "race $n, new run: one header, 3 rows" test "$(wc -l <"$rc_dir/log.csv")" -eq 4
+    race --resume "$rc_dir" --epochs 6 --quiet
     check "race $n, resume: one runs ($r1 $r2: $(cat "$tmp/race1" "$tmp/race2"))" one_ran
-    check "race $n, resume: one more row" test "$(wc -l <"$rc_dir/log.csv")" -eq 3
+    check "race $n, resume: 3 more rows" test "$(wc -l <"$rc_dir/log.csv")" -eq 7
     check "race $n, resume: finished" grep -q "^status: finished" "$rc_dir/run.txt"
-    expect 2 "has finished 2 epochs" --resume "$rc_dir" --epochs 1
+    expect 2 "has finished 6 epochs" --resume "$rc_dir" --epochs 1
     n=$((n + 1))
 done
 
@@ -394,6 +408,28 @@ rc=$(cat "$tmp/pipe-rc")
 check "a closed stdout pipe ends no run (exit $rc)" test "$rc" -le 1
 check "a closed stdout pipe: the run finishes" grep -q "^status: finished" \
     "$tmp/pipe/run.txt"
+
+# --- network files ---------------------------------------------------------------
+n=$tmp/net
+mkdir "$n"
+"$bin" model tiny >"$n/tiny.net"
+check "model tiny prints its text" grep -q "^c4: *classifier" "$n/tiny.net"
+"$bin" summary --model tiny | tail -n +2 >"$n/by-name"
+"$bin" summary --model "$n/tiny.net" | tail -n +2 >"$n/by-file"
+check "summary of the printed text is the built-in's" cmp -s "$n/by-name" "$n/by-file"
+sed 's/add pool2/add c2/' "$n/tiny.net" >"$n/bad.net"
+expect 2 "$n/bad.net:16: layer c3: skip-add of 16x8x8 and 16x16x16" \
+    $run --data "$good" --out "$n/o" --model "$n/bad.net"
+expect 2 "tiny.net:18: the net has 3912 parameters, over the budget of 3000" \
+    $run --data "$good" --out "$n/o" --model "$n/tiny.net" --max-params 3000
+expect 2 "usage: cifar-train model NAME" model nosuch
+check "a bad network file leaves no run directory" test ! -e "$n/o"
+cp "$n/tiny.net" "$n/mine.net"
+"$bin" $run --data "$good" --out "$n/run" --model "$n/mine.net" --epochs 1
+check "run.txt names the network file" grep -q "^model: $n/mine.net" "$n/run/run.txt"
+rm "$n/mine.net"
+"$bin" --resume "$n/run" --epochs 2 --quiet
+check "a resumed run needs no network file" test "$(wc -l <"$n/run/log.csv")" -eq 3
 
 # --- divergence ------------------------------------------------------------------
 expect 3 "--lr 100) is probably too high" $run --data "$good" --out "$tmp/dv" \

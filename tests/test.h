@@ -121,6 +121,7 @@ extern const TestCase cifar_tests[];
 extern const TestCase report_tests[];
 extern const TestCase layer_tests[];
 extern const TestCase model_tests[];
+extern const TestCase netfile_tests[];
 extern const TestCase train_tests[];
 extern const TestCase cli_tests[];
 extern const TestCase plot_tests[];

@@ -15,7 +15,8 @@ typedef enum {
     CLI_VERSION,
     CLI_COMPARE,    /* cifar-train compare DIR... [--svg FILE] */
     CLI_SUMMARY,    /* cifar-train summary [training options]: the model table */
-    CLI_BENCH       /* cifar-train bench [options]: the speed of this machine */
+    CLI_BENCH,      /* cifar-train bench [options]: the speed of this machine */
+    CLI_MODEL       /* cifar-train model NAME: a built-in net's text */
 } CliAction;
 
 #define CLI_VERSION_STRING TRAIN_VERSION
@@ -28,12 +29,14 @@ typedef struct {
     TrainConfig train;
     int threads;
     bool no_fuse;                   /* --no-fuse: like threads, not part of the run */
+    size_t max_params;              /* --max-params: likewise */
     char resume[TRAIN_PATH_MAX];    /* --resume DIR, or empty */
     bool given[CLI_MAX_OPTIONS];    /* which options the command line set */
     const char *const *compare_dirs;    /* compare: its arguments (directories and
                                          * options), pointing into argv */
     int ncompare;
     bool bench_quick;                   /* bench: --quick */
+    const char *model_text;             /* model: the built-in's text */
 } CliCommand;
 
 /* Parse argv. Unknown options and bad values fail with STATUS_USAGE and a one-line

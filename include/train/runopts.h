@@ -58,9 +58,9 @@ typedef struct {
  *        counts. */
 #define RUNOPTS_LIST(X)                                                              \
     X(KEEP, CHOICE, model.norm, "norm", "bn|ln|gn", 0, 0, NORM_BN,                   \
-      "batch, layer or group norm")                                   \
-    X(KEEP, MODEL, model.name, "model", "NAME", 0, 0, model_name(0, NULL),           \
-      "network (see the models below)")                                                \
+      "batch, layer or group norm")                                                  \
+    X(KEEP, MODEL, model.name, "model", "NAME|FILE", 0, 0, model_name(0, NULL),      \
+      "network: a built-in (see the models below) or a network file")                \
     X(KEEP, INT, model.groups, "groups", "G", 1, 1024, 4,                            \
       "--norm gn's groups (must divide channels)")                                  \
     X(FREE, INT, epochs, "epochs", "N", 1, 100000, 20, "epochs to train")            \
@@ -92,6 +92,8 @@ typedef struct {
       "worker threads (same results for any)")                                      \
     X(KEEP, CHOICE, model.conv, "conv", "blocked|naive", 0, 0, CONV_BLOCKED,         \
       "conv2d kernels: fast or reference")                                          \
+    X(CLI, SIZE, max_params, "max-params", "N", 0, 1e9, 0,                           \
+      "refuse a network with more parameters (0: no limit)")                        \
     X(CLI, ON, no_fuse, "no-fuse", NULL, 0, 0, false,                                \
       "ReLU and dropout as layers of their own, not fused into the norm's pass "    \
       "(same results, slower: a check)")                                            \

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "base/platform.h"
+#include "base/readfile.h"
 #include "cli/bench.h"
 #include "cli/cli.h"
 #include "cli/compare.h"
@@ -167,15 +168,34 @@ static Status set_choice(const Option *o, const char *v, char *target, Error *er
     return bad_value(o, v, why, err);
 }
 
-static Status set_model(const Option *o, const char *v, char *target, Error *err)
+/* --model NAME|FILE: a built-in's name, else the path of a network file, whose
+ * text goes into the model's configuration (the net is checked when it is built). */
+static Status set_model(const Option *o, const char *v, CliCommand *cmd, Error *err)
 {
+    ModelConfig *mc = &cmd->train.opts.model;
     const char *name;
+    mc->text[0] = mc->source[0] = '\0';
     for (size_t i = 0; (name = model_name(i, NULL)) != NULL; i++)
         if (strcmp(v, name) == 0) {
-            memcpy(target, &name, sizeof name);
+            mc->name = name;
             return STATUS_OK;
         }
-    return bad_value(o, v, "is not a model (see --help)", err);
+    if (*v == '\0' || strlen(v) >= sizeof mc->source)
+        return bad_value(o, v, "is not a model (see --help)", err);
+    unsigned char *text;
+    size_t len;
+    Error why;
+    if (readfile_whole_max(v, sizeof mc->text - 1, &text, &len, &why) != STATUS_OK)
+        return error_set(err, STATUS_USAGE, "--%s: '%s' is not a built-in model (see "
+                         "--help), nor a network file: %s", o->name, v, why.msg);
+    memcpy(mc->text, text, len);
+    mc->text[len] = '\0';
+    free(text);
+    if (strlen(mc->text) != len)
+        return error_set(err, STATUS_USAGE, "%s: a NUL byte (is this a text file?)", v);
+    snprintf(mc->source, sizeof mc->source, "%s", v);
+    mc->name = MODEL_FILE_NAME;
+    return STATUS_OK;
 }
 
 static Status set_value(const Option *o, const char *v, CliCommand *cmd, Error *err)
@@ -217,7 +237,7 @@ static Status set_value(const Option *o, const char *v, CliCommand *cmd, Error *
     case OPT_CHOICE:
         return set_choice(o, v, target, err);
     case OPT_MODEL:
-        return set_model(o, v, target, err);
+        return set_model(o, v, cmd, err);
     default:
         return STATUS_OK;
     }
@@ -315,15 +335,18 @@ typedef struct {
 } Command;
 
 static const char *const summary_options[] = {"model", "norm", "groups", "batch",
-                                              "dropout", "help", "version", NULL};
+                                              "dropout", "max-params", "help",
+                                              "version", NULL};
 static const char *const bench_options[] = {"model", "norm", "groups", "threads",
                                             "batch", "quick", "help", "version", NULL};
 static const char *const compare_options[] = {NULL};
+static const char *const model_options[] = {"help", NULL};
 
 static const Command commands[] = {
     {"train", CLI_TRAIN, "[options]", "train a network (the command when none is "
      "given)", NULL},
-    {"summary", CLI_SUMMARY, "[--model NAME] [--norm N] [--groups G] [--batch N]",
+    {"summary", CLI_SUMMARY, "[--model NAME|FILE] [--norm N] [--groups G]\n"
+     "                         [--batch N] [--max-params N]",
      "the model's layers: shapes, parameters, multiply-adds, memory",
      summary_options},
     {"compare", CLI_COMPARE, "DIR... [--svg FILE] [--csv FILE] [--force]",
@@ -331,6 +354,8 @@ static const Command commands[] = {
     {"bench", CLI_BENCH, "[--model NAME] [--norm N] [--groups G] [--threads N]\n"
      "                         [--batch N] [--quick]",
      "the speed of this machine: FMA peak, conv kernels, training", bench_options},
+    {"model", CLI_MODEL, "NAME", "print a built-in network's text, to start a network "
+     "file from", model_options},
 };
 #define NCOMMANDS (sizeof commands / sizeof commands[0])
 
@@ -397,8 +422,24 @@ static Status run_bench(const CliCommand *cmd, Pool *pool, Error *err)
         .model = cmd->given[find_option("model", 5) - options] ? m->name : NULL,
         .norm = cmd->given[find_option("norm", 4) - options] ? (int)m->norm
                                                               : BENCH_ALL_NORMS,
-        .groups = m->groups, .batch = m->batch, .quick = cmd->bench_quick};
+        .groups = m->groups, .batch = m->batch, .quick = cmd->bench_quick,
+        .file = m->text[0] ? m : NULL};
     return bench_run(&b, pool, stdout, err);
+}
+
+/* cifar-train model NAME: prints a built-in net's text. */
+static Status parse_model(CliCommand *cmd, int argc, char **argv, Error *err)
+{
+    if (argc == 3 && (strcmp(argv[2], "--help") == 0 || strcmp(argv[2], "-h") == 0)) {
+        cmd->action = CLI_HELP;
+        return STATUS_OK;
+    }
+    cmd->action = CLI_MODEL;
+    cmd->model_text = argc == 3 ? model_text(argv[2]) : NULL;
+    if (!cmd->model_text)
+        return error_set(err, STATUS_USAGE, "usage: cifar-train model NAME, where NAME "
+                         "is a built-in model (see --help)");
+    return STATUS_OK;
 }
 
 /* The command argv[1] names (train when it is an option or absent) into *c. */
@@ -427,6 +468,8 @@ Status cli_parse(CliCommand *cmd, int argc, char **argv, const char *env_data,
     cmd->help_topic = c->action;
     if (c->action == CLI_COMPARE)
         return parse_compare(cmd, argc, argv, err);
+    if (c->action == CLI_MODEL)
+        return parse_model(cmd, argc, argv, err);
     cmd->action = c->action;
     for (int i = argc > 1 && argv[1][0] != '-' ? 2 : 1; i < argc; i++) {
         if (strcmp(argv[i], "--") == 0 && i + 1 == argc)
@@ -444,6 +487,7 @@ Status cli_parse(CliCommand *cmd, int argc, char **argv, const char *env_data,
         return st;
     cmd->train.opts.model.threads = cmd->threads;
     cmd->train.opts.model.no_fuse = cmd->no_fuse;
+    cmd->train.opts.model.max_params = cmd->max_params;
     if (cmd->resume[0] && cmd->train.force)
         return error_set(err, STATUS_USAGE, "--force starts a run over and --resume "
                          "continues it: give one");
@@ -497,8 +541,15 @@ static Status resume_command(const CliCommand *cmd, CliCommand *out, Error *err)
             memcpy((char *)out + options[i].offset,
                    (const char *)cmd + options[i].offset, size);
     }
+    if (cmd->given[find_option("model", 5) - options]) {
+        memcpy(out->train.opts.model.source, cmd->train.opts.model.source,
+               sizeof out->train.opts.model.source);
+        memcpy(out->train.opts.model.text, cmd->train.opts.model.text,
+               sizeof out->train.opts.model.text);
+    }
     out->train.opts.model.threads = cmd->threads;
     out->train.opts.model.no_fuse = cmd->no_fuse;
+    out->train.opts.model.max_params = cmd->max_params;
     out->train.stop = cmd->train.stop;
     out->train.steps_begin = cmd->train.steps_begin;
     return STATUS_OK;
@@ -621,7 +672,8 @@ static void print_options(const Command *c)
     }
     if (c->action != CLI_TRAIN && c->action != CLI_SUMMARY && c->action != CLI_BENCH)
         return;
-    printf("\nmodels:\n");
+    printf("\nmodels (or --model FILE, a network file: cifar-train model NAME prints "
+           "a\nbuilt-in's text to start from; the README describes the language):\n");
     const char *name, *description;
     for (size_t i = 0; (name = model_name(i, &description)) != NULL; i++)
         print_wrapped(name, description);
@@ -668,6 +720,9 @@ Status cli_execute(const CliCommand *cmd, Pool *pool, Error *err)
         return STATUS_OK;
     case CLI_VERSION:
         printf("%s\n", CLI_VERSION_STRING);
+        return STATUS_OK;
+    case CLI_MODEL:
+        fputs(cmd->model_text, stdout);
         return STATUS_OK;
     case CLI_COMPARE:
         return compare_main(cmd->compare_dirs, cmd->ncompare, err);

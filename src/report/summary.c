@@ -106,13 +106,13 @@ void summary_text(StrBuf *out, const Model *m, const char *title)
 void summary_title(char *buf, size_t cap, const ModelConfig *cfg)
 {
     if (cfg->norm == NORM_GN)
-        snprintf(buf, cap, "model %s, norm gn (group norm, %d groups)", cfg->name,
-                 cfg->groups);
+        snprintf(buf, cap, "model %s, norm gn (group norm, %d groups)",
+                 model_label(cfg), cfg->groups);
     else if (cfg->norm == NORM_LN)
         snprintf(buf, cap, "model %s, norm ln (layer norm: group norm with 1 group)",
-                 cfg->name);
+                 model_label(cfg));
     else
-        snprintf(buf, cap, "model %s, norm bn (batch norm)", cfg->name);
+        snprintf(buf, cap, "model %s, norm bn (batch norm)", model_label(cfg));
 }
 
 Status summary_main(const ModelConfig *cfg, Error *err)

@@ -43,7 +43,8 @@ static Status write_buf(const RunFiles *rf, const char *name, const StrBuf *b,
 #define SHOW_FLOAT(o, v, arg) strbuf_printf(o, "%g", (double)(v))
 #define SHOW_U64(o, v, arg) strbuf_printf(o, "%llu", (unsigned long long)(v))
 #define SHOW_PATH(o, v, arg) strbuf_printf(o, "%s", v)
-#define SHOW_MODEL SHOW_PATH
+/* a built-in's name or the network file's path (rf is in scope where it is used) */
+#define SHOW_MODEL(o, v, arg) strbuf_printf(o, "%s", model_label(&rf->opts->model))
 #define SHOW_ON(o, v, arg) strbuf_printf(o, "%s", on_off(v))
 #define SHOW_OFF SHOW_ON
 #define SHOW_ONOFF SHOW_ON
@@ -229,7 +230,7 @@ static Status write_curves(const RunFiles *rf, const RunLog *log, Error *err)
     const RunOptions *o = rf->opts;
     char title[RUNOPTS_PATH_MAX + 128];
     snprintf(title, sizeof title, "%s: model %s, norm %s, lr %g, seed %llu",
-             rf->out_dir, o->model.name, model_norm_names[o->model.norm], o->lr,
+             rf->out_dir, model_label(&o->model), model_norm_names[o->model.norm], o->lr,
              (unsigned long long)o->seed);
     StrBuf b;
     strbuf_init(&b);

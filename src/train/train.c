@@ -621,7 +621,7 @@ static Status differs(const char *option, const char *dir, const Checkpoint *c,
     return error_set(err, STATUS_USAGE, "--%s differs from the run in %s (model %s, "
                      "norm %s): a resumed run keeps its options; only --epochs, --data, "
                      "--threads and --quiet may change", option, dir,
-                     c->opts.model.name, model_norm_names[c->opts.model.norm]);
+                     model_label(&c->opts.model), model_norm_names[c->opts.model.norm]);
 }
 
 /* cfg must be the checkpoint's run, apart from what a resumed run may change. */
@@ -850,11 +850,13 @@ static Status setup(Run *r, Error *err)
         return error_set(err, STATUS_USAGE, "--epochs %d must be at least 1",
                          cfg->opts.epochs);
     Status st = check_out_dir(cfg, err);
+    /* An existing directory is locked before anything in it is looked at; a new
+     * one is made, and locked, only once the options and data are found good. */
+    if (st == STATUS_OK && (cfg->resume || platform_is_dir(cfg->out_dir)))
+        st = lock_run(r, err);
     if (st == STATUS_OK)
         st = check_dir_free(cfg, err);
-    /* A resumed run's directory exists: its lock comes before its checkpoint is
-     * read. A new one is made only once the options and data are found good. */
-    if (st == STATUS_OK && cfg->resume && (st = lock_run(r, err)) == STATUS_OK)
+    if (st == STATUS_OK && cfg->resume)
         st = load_checkpoint(r, err);
     if (st == STATUS_OK)
         st = model_build(&r->model, &cfg->opts.model, CIFAR_IMAGE_SHAPE, err);
@@ -862,7 +864,7 @@ static Status setup(Run *r, Error *err)
         st = load_data(r, err);
     if (st == STATUS_OK)
         st = allocate_run(r, err);
-    if (st == STATUS_OK && !cfg->resume)
+    if (st == STATUS_OK && !r->lock.held)
         st = lock_run(r, err);
     if (st != STATUS_OK)
         return st;
