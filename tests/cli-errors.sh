@@ -248,7 +248,7 @@ for m in s8 r6; do
     for f in "" --no-fuse; do
         "$bin" --model $m --dropout 0.2 --batch 10 --limit-train 100 --threads 1 \
             --quiet --epochs 2 --data "$good" --out "$tmp/nf-$m$f" $f >/dev/null
-        cut -d, -f1-8,10-11 "$tmp/nf-$m$f/log.csv" >"$tmp/nf-$m$f.csv"   # no seconds, run id
+        cut -d, -f1-8,10-12 "$tmp/nf-$m$f/log.csv" >"$tmp/nf-$m$f.csv"   # no seconds, run id
     done
     check "--no-fuse trains $m as the fused passes do" \
         cmp -s "$tmp/nf-$m.csv" "$tmp/nf-$m--no-fuse.csv"

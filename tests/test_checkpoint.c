@@ -158,7 +158,7 @@ static int make_sample(Sample *s, NormKind norm)
     snprintf(o->data_dir, sizeof o->data_dir, "some/data");
     c->run_id = 0x0123456789abcdefu;
     c->epochs_done = 1, c->in_epoch = true, c->next = 2, c->step = 4;
-    c->tally_loss = 4.5, c->tally_correct = 1, c->tally_count = 2;
+    c->tally_loss = 4.5, c->tally_ce = 3.25, c->tally_correct = 1, c->tally_count = 2;
     rng_seed(&c->shuffle, 42, RNG_STREAM_SHUFFLE);
     rng_seed(&c->augment_rng, 42, RNG_STREAM_AUGMENT);
     size_t order[5] = {3, 0, 4, 1, 2};
@@ -193,6 +193,7 @@ static int test_checkpoint_round_trip(void)
     CHECK(strcmp(d.opts.data_dir, "some/data") == 0);
     CHECK(d.epochs_done == 1 && d.in_epoch && d.run_id == 0x0123456789abcdefu);
     CHECK(d.next == 2 && d.step == 4 && d.tally_loss == 4.5 && d.tally_count == 2);
+    CHECK(d.tally_ce == 3.25);
     CHECK(d.shuffle.state == s.c.shuffle.state && d.augment_rng.inc == s.c.augment_rng.inc);
     CHECK(d.train_count == 5 && memcmp(d.order, s.order, sizeof s.order) == 0);
     CHECK(d.log_len == s.c.log_len && strcmp(d.log, s.c.log) == 0);
@@ -515,6 +516,30 @@ int fuzz_netfile_parse(const unsigned char *data, size_t len);
 
 /* Every file in tests/fuzz/corpus.list ("target path" per line) through its target:
  * seeds and crash reproducers alike must run cleanly (ASan in make sanitize). */
+/* The checkpoint seeds of the fuzz corpus decode with this build: a format bump
+ * must carry them along, or the fuzzer starts from files it refuses at once. */
+static int test_checkpoint_seeds_current(void)
+{
+    static const char *const seeds[] = {"tests/fuzz/seeds/checkpoint_decode/tiny_bn",
+                                        "tests/fuzz/seeds/checkpoint_decode/tiny_gn_mid"};
+    for (size_t i = 0; i < sizeof seeds / sizeof seeds[0]; i++) {
+        unsigned char *bytes;
+        size_t len;
+        Error err;
+        Checkpoint c;
+        CHECK(checkpoint_read_file(seeds[i], &bytes, &len, &err) == STATUS_OK);
+        Status st = checkpoint_decode(&c, bytes, len, seeds[i], &err);
+        free(bytes);
+        if (st != STATUS_OK)
+            fprintf(stderr, "  %s\n", err.msg);
+        CHECK(st == STATUS_OK);
+        bool mid = c.in_epoch;
+        checkpoint_free(&c);
+        CHECK(mid == (i == 1));
+    }
+    return 0;
+}
+
 static int test_fuzz_corpus_replay(void)
 {
     FILE *list = fopen("tests/fuzz/corpus.list", "r");
@@ -631,5 +656,6 @@ const TestCase checkpoint_tests[] = {
     {"checkpoint_nan_statistics_diverge", test_checkpoint_nan_statistics_diverge},
     {"checkpoint_other_run_refused", test_checkpoint_other_run_refused},
     {"fuzz_corpus_replay", test_fuzz_corpus_replay},
+    {"checkpoint_seeds_current", test_checkpoint_seeds_current},
     {NULL, NULL},
 };

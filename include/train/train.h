@@ -35,7 +35,7 @@ typedef struct {
 /* Header of log.csv; every row carries the run's identity so logs concatenate. */
 #define TRAIN_CSV_HEADER                                                          \
     "epoch,norm,seed,lr,train_loss,train_acc,test_loss,test_acc,seconds,model,"    \
-    "test_acc_flip,run_id"
+    "test_acc_flip,train_ce,run_id"
 
 /* A batch prepared (normalised, augmented) for one SGD step. */
 typedef struct {

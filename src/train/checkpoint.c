@@ -209,6 +209,7 @@ static void put_progress(Writer *w, const Checkpoint *c)
     put_u64(w, c->next);
     put_u64(w, (uint64_t)c->step);
     put_f64(w, c->tally_loss);
+    put_f64(w, c->tally_ce);
     put_u64(w, c->tally_correct);
     put_u64(w, c->tally_count);
     put_u64(w, c->shuffle.state);
@@ -582,6 +583,7 @@ static Status get_progress(Reader *r, Checkpoint *c, const char *name, Error *er
     c->next = get_u64(r);
     uint64_t step = get_u64(r);
     c->tally_loss = get_f64(r);
+    c->tally_ce = get_f64(r);
     c->tally_correct = get_u64(r);
     c->tally_count = get_u64(r);
     c->shuffle.state = get_u64(r);
@@ -602,7 +604,8 @@ static Status get_progress(Reader *r, Checkpoint *c, const char *name, Error *er
     if (c->next > count || (!in_epoch && c->next != 0) || step != done * per_epoch + taken)
         return corrupt(err, name, "the step count does not match the position");
     if (c->tally_count != c->next || c->tally_correct > c->tally_count ||
-        !isfinite(c->tally_loss) || (!in_epoch && c->tally_loss != 0.0))
+        !isfinite(c->tally_loss) || !isfinite(c->tally_ce) ||
+        (!in_epoch && (c->tally_loss != 0.0 || c->tally_ce != 0.0)))
         return corrupt(err, name, "bad partial tallies");
     if (!(c->shuffle.inc & 1u) || !(c->augment_rng.inc & 1u))
         return corrupt(err, name, "bad random-number state");

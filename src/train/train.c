@@ -36,7 +36,9 @@ void train_defaults(TrainConfig *cfg)
 }
 
 typedef struct {
-    double loss;      /* summed over images */
+    double loss;      /* summed over images: the objective (label-smoothed) */
+    double ce;        /* summed over images: plain cross-entropy, what the model
+                       * predicts (training only) */
     size_t correct, correct_flip, count;
     bool flipped;     /* correct_flip was measured */
 } Tally;
@@ -188,8 +190,11 @@ static Status train_batch(Run *r, size_t start, int n, Tally *t, Error *err)
                          "rate (--lr %g) is probably too high",
                          isnan(loss) ? "NaN" : "infinite", r->step + 1, r->epoch,
                          o->lr);
-    for (int i = 0; i < n; i++)
-        t->correct += argmax(r->logp + i * MODEL_CLASSES, MODEL_CLASSES) == r->labels[i];
+    for (int i = 0; i < n; i++) {
+        const float *logp = r->logp + i * MODEL_CLASSES;
+        t->correct += argmax(logp, MODEL_CLASSES) == r->labels[i];
+        t->ce -= (double)logp[r->labels[i]];
+    }
     t->loss += loss * n;
     t->count += (size_t)n;
     r->step++;
@@ -258,6 +263,7 @@ static void checkpoint_of(const Run *r, const Tally *t, Checkpoint *c)
     if (r->in_epoch) {
         c->next = r->next;
         c->tally_loss = t->loss;
+        c->tally_ce = t->ce;
         c->tally_correct = t->correct;
         c->tally_count = t->count;
     }
@@ -451,11 +457,13 @@ static Status log_epoch(Run *r, int epoch, const Tally *tr, const Tally *te,
         snprintf(flip, sizeof flip, "%.2f", percent(te->correct_flip, te->count));
     double lr = schedule_lr(o->schedule, o->lr, r->step - 1, r->total_steps);
     char line[512];
-    snprintf(line, sizeof line, "%d,%s,%llu,%.6g,%.6f,%.2f,%.6f,%.2f,%.1f,%s,%s,%016llx",
-             epoch, model_norm_names[o->model.norm], (unsigned long long)o->seed,
-             lr, tr->loss / (double)tr->count, percent(tr->correct, tr->count),
+    snprintf(line, sizeof line,
+             "%d,%s,%llu,%.6g,%.6f,%.2f,%.6f,%.2f,%.1f,%s,%s,%.6f,%016llx", epoch,
+             model_norm_names[o->model.norm], (unsigned long long)o->seed, lr,
+             tr->loss / (double)tr->count, percent(tr->correct, tr->count),
              te->loss / (double)te->count, percent(te->correct, te->count), seconds,
-             o->model.name, flip, (unsigned long long)r->run_id);
+             o->model.name, flip, tr->ce / (double)tr->count,
+             (unsigned long long)r->run_id);
     if (!r->cfg->quiet) {
         printf("epoch %2d/%d  lr %.5f  train loss %.4f acc %6.2f%%  test loss %.4f "
                "acc %6.2f%%%s%s%s  %.1fs\n", epoch, o->epochs, lr,
@@ -736,7 +744,7 @@ static Status restore_run(Run *r, Error *err)
     r->first_epoch = c->epochs_done + 1;
     r->in_epoch = c->in_epoch;
     r->next = (size_t)c->next;
-    r->resumed = (Tally){.loss = c->tally_loss, .correct = (size_t)c->tally_correct,
+    r->resumed = (Tally){.loss = c->tally_loss, .ce = c->tally_ce, .correct = (size_t)c->tally_correct,
                          .count = (size_t)c->tally_count};
     r->rows = c->log;   /* taken over: the run's rows continue from these */
     r->rows_len = c->log_len;
