@@ -10,6 +10,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include "base/rng.h"
+#include "nn/model.h"
 
 typedef struct {
     const char *name;
@@ -112,6 +113,11 @@ const char *test_synthetic_cifar_dir(char *dir, size_t cap, int ntrain, int ntes
 /* dir/log.csv with its seconds column (the 9th) and its run id (the 13th, drawn
  * anew by every run) emptied, as a malloc'd string; NULL if it cannot be read. */
 char *test_log_without_seconds(const char *dir);
+
+/* Sets every norm layer's scales to about 0.2 and shifts to about +-1, so that most
+ * ReLU inputs sit far from 0 and a finite-difference step rarely crosses the kink
+ * (whole-model gradient checks). */
+void test_far_from_kinks(Model *m, Rng *rng);
 
 extern const TestCase tensor_tests[];
 extern const TestCase conv_tests[];

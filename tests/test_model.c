@@ -361,7 +361,7 @@ static int test_model_variants_agree(void)
 #define MODEL_GRAD_PER_LAYER 64
 /* A parameter whose interval holds a kink (a ReLU input crossing zero, a max-pool
  * tie) gets a numeric gradient that is no gradient at all: even far from kinks
- * (far_from_kinks) one in 16 of a small layer's parameters may fail for that
+ * (test_far_from_kinks) one in 16 of a small layer's parameters may fail for that
  * reason, while a wrong gradient fails most of them (half or more with the
  * dropout's 1/(1-p) left out). So at most one in MODEL_GRAD_KINKS may fail. */
 #define MODEL_GRAD_KINKS 8
@@ -391,23 +391,6 @@ static double logits_loss(void *arg)
     return s;
 }
 
-/* Norm scales of about 0.2 and shifts of about +-1 put most ReLU inputs 5 standard
- * deviations away from 0, on either side: otherwise so many cross 0 within a step
- * that a fifth of the first conv's numeric gradients are off by 10% or more. */
-static void far_from_kinks(Model *m, Rng *rng)
-{
-    for (int i = 0; i < m->nlayers; i++) {
-        Layer *l = &m->layers[i];
-        if (layer_ops[l->kind].fuse != LAYER_FUSE_NORM)
-            continue;
-        size_t c = l->nparams / 2;
-        for (size_t k = 0; k < c; k++) {
-            l->param[k] = 0.2f * (1.0f + 0.3f * rng_normal(rng));
-            l->param[c + k] = (rng_uniform(rng) < 0.5f ? -1.0f : 1.0f) +
-                              0.2f * rng_normal(rng);
-        }
-    }
-}
 
 /* Whether the sampled parameters of every layer but a few (kinks) have the
  * numeric gradient of the loss; rng picks them. */
@@ -451,7 +434,7 @@ static int gradient_check(int side)
     rng_seed(&rng, 12, RNG_STREAM_TEST);
     test_fill_normal(&rng, g.x, (size_t)VAR_N * 3 * (size_t)(side * side), 0.0f);
     test_fill_normal(&rng, g.r, sizeof g.r / sizeof g.r[0], 0.0f);
-    far_from_kinks(&g.m, &rng);
+    test_far_from_kinks(&g.m, &rng);
     logits_loss(&g);
     model_zero_grad(&g.m);
     memcpy(model_logits_grad(&g.m, VAR_N), g.r, sizeof g.r);

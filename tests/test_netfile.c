@@ -483,22 +483,6 @@ static double rand_loss(void *arg)
     return s;
 }
 
-/* Norm scales of about 0.2 and shifts of about +-1 keep most ReLU inputs far from
- * their kink, as test_model.c's whole-model check does, for the same reason. */
-static void far_from_kinks(Model *m, Rng *rng)
-{
-    for (int i = 0; i < m->nlayers; i++) {
-        Layer *l = &m->layers[i];
-        if (layer_ops[l->kind].fuse != LAYER_FUSE_NORM)
-            continue;
-        size_t c = l->nparams / 2;
-        for (size_t k = 0; k < c; k++) {
-            l->param[k] = 0.2f * (1.0f + 0.3f * rng_normal(rng));
-            l->param[c + k] = (rng_uniform(rng) < 0.5f ? -1.0f : 1.0f) +
-                              0.2f * rng_normal(rng);
-        }
-    }
-}
 
 static int gradient_agrees(ModelConfig *c, Rng *rng, RandGrad *g)
 {
@@ -507,7 +491,7 @@ static int gradient_agrees(ModelConfig *c, Rng *rng, RandGrad *g)
     CHECK(model_build(&g->m, c, (Shape4){1, 3, RAND_SIDE, RAND_SIDE}, &err) ==
           STATUS_OK);
     model_init(&g->m, 4);
-    far_from_kinks(&g->m, rng);
+    test_far_from_kinks(&g->m, rng);
     rand_loss(g);
     model_zero_grad(&g->m);
     memcpy(model_logits_grad(&g->m, RAND_N), g->r, sizeof g->r);

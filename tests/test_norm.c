@@ -37,12 +37,12 @@
 #define CASE_MAX_C 16
 #define CASE_MAX_STATS 64
 
-typedef enum { NORM_BATCH, NORM_GROUP } NormKind;
+typedef enum { NORM_BATCH, NORM_GROUP } NormType;
 
 /* One normalisation problem: inputs, the loss weights r (loss = sum r*y, so dy = r),
  * outputs, saved statistics and gradients. */
 typedef struct {
-    NormKind kind;
+    NormType kind;
     Shape4 s;
     int groups;
     float x[CASE_MAX], y[CASE_MAX], r[CASE_MAX], dx[CASE_MAX];
@@ -57,7 +57,7 @@ static size_t count(Shape4 s)
 }
 
 /* Random inputs and weights; running statistics start at mean 0, variance 1. */
-static void case_init(NormCase *nc, NormKind kind, Shape4 s, int groups, uint64_t seed)
+static void case_init(NormCase *nc, NormType kind, Shape4 s, int groups, uint64_t seed)
 {
     Rng rng;
     rng_seed(&rng, seed, RNG_STREAM_TEST);
@@ -500,7 +500,7 @@ static int same_bits(const NormCase *a, const NormCase *b)
 }
 
 /* Forward and backward with no pool, a 1-thread pool and a 2-thread pool. */
-static int check_thread_independence(NormKind kind, int groups)
+static int check_thread_independence(NormType kind, int groups)
 {
     static NormCase runs[3];
     Shape4 s = {8, 6, 5, 7};
@@ -577,7 +577,7 @@ static void separate_relu_step(NormCase *nc)
 }
 
 /* Both sources of the fused ReLU's mask give bit for bit the separate passes. */
-static int check_fused_relu(NormKind kind, int groups)
+static int check_fused_relu(NormType kind, int groups)
 {
     static NormCase from_y, from_x, separate;
     Shape4 s = {8, 6, 5, 7};   /* planes of 35: whole blocks and a tail */
