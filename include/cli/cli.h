@@ -7,6 +7,7 @@
 
 #include "base/pool.h"
 #include "base/status.h"
+#include "cli/use.h"
 #include "train/train.h"
 
 typedef enum {
@@ -15,7 +16,8 @@ typedef enum {
     CLI_VERSION,
     CLI_COMPARE,    /* cifar-train compare DIR... [--svg FILE] */
     CLI_SUMMARY,    /* cifar-train summary [training options]: the model table */
-    CLI_BENCH       /* cifar-train bench [options]: the speed of this machine */
+    CLI_BENCH,      /* cifar-train bench [options]: the speed of this machine */
+    CLI_USE         /* cifar-train eval | predict | export DIR ...: use.h */
 } CliAction;
 
 #define CLI_VERSION_STRING TRAIN_VERSION
@@ -33,6 +35,7 @@ typedef struct {
                                          * options), pointing into argv */
     int ncompare;
     bool bench_quick;                   /* bench: --quick */
+    UseOptions use;                     /* eval, predict, export: their options */
 } CliCommand;
 
 /* Parse argv. Unknown options and bad values fail with STATUS_USAGE and a one-line

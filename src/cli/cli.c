@@ -287,6 +287,20 @@ static Status parse_compare(CliCommand *cmd, int argc, char **argv, Error *err)
     return st;
 }
 
+/* cifar-train eval | predict | export DIR ...: use.c owns their arguments. */
+static Status parse_use(CliCommand *cmd, UseAction action, int argc, char **argv,
+                        Error *err)
+{
+    cmd->action = CLI_USE;
+    Status st = use_parse(&cmd->use, action, (const char *const *)(argv + 2), argc - 2,
+                          err);
+    if (st == STATUS_OK && cmd->use.threads > 0)
+        cmd->threads = cmd->use.threads;
+    if (st == STATUS_OK && cmd->use.help)
+        cmd->action = CLI_HELP;
+    return st;
+}
+
 /* bench takes only the options that select what it measures; --quick only bench. */
 static Status check_bench_options(const CliCommand *cmd, bool bench, Error *err)
 {
@@ -325,6 +339,10 @@ Status cli_parse(CliCommand *cmd, int argc, char **argv, const char *env_data,
     int first = 1;
     if (argc > 1 && strcmp(argv[1], "compare") == 0)
         return parse_compare(cmd, argc, argv, err);
+    static const char *const use_words[] = {"eval", "predict", "export"};
+    for (int a = USE_EVAL; argc > 1 && a <= USE_EXPORT; a++)
+        if (strcmp(argv[1], use_words[a]) == 0)
+            return parse_use(cmd, (UseAction)a, argc, argv, err);
     if (argc > 1 && strcmp(argv[1], "summary") == 0)
         cmd->action = CLI_SUMMARY;
     bool bench = argc > 1 && strcmp(argv[1], "bench") == 0;
@@ -448,7 +466,9 @@ static void print_help(void)
     printf("usage: cifar-train [train] [options]\n"
            "       cifar-train summary [--model NAME --norm N --groups G --batch N]\n"
            "       cifar-train compare DIR... [--svg FILE] [--csv FILE] [--force]\n"
-           "       cifar-train bench [--model NAME --norm N --threads N --batch N]\n\n"
+           "       cifar-train bench [--model NAME --norm N --threads N --batch N]\n");
+    use_print_help();
+    printf("\n"
            "Trains a small convolutional network on CIFAR-10 and writes, in the run\n"
            "directory, log.csv (one row per epoch) and misclassified/ (the test\n"
            "images it got wrong, as PPM, with index.csv).\n\noptions:\n");
@@ -487,6 +507,8 @@ Status cli_execute(const CliCommand *cmd, Pool *pool, Error *err)
         return summary_main(&cmd->train.opts.model, err);
     case CLI_BENCH:
         return run_bench(cmd, pool, err);
+    case CLI_USE:
+        return use_main(&cmd->use, pool, err);
     default:
         break;
     }
