@@ -767,7 +767,7 @@ Status train_resume_config(const char *dir, TrainConfig *cfg, Error *err)
 /* A checkpoint saved inside an epoch holds weights that no log row measured. */
 static Status check_finished(const Checkpoint *c, const char *dir, Error *err)
 {
-    if (c->epochs_done < 1 || c->in_epoch)
+    if (c->in_epoch)
         return error_set(err, STATUS_DATA, "%s/" CHECKPOINT_FILE " holds no finished "
                          "model: the run stopped inside epoch %d (continue it with  "
                          "cifar-train --resume %s)", dir, c->epochs_done + 1, dir);
