@@ -140,6 +140,7 @@ static int test_ppm_rejects_bad_files(void)
         {"P6\n2 1\n255\n\1\2\3\4\5", 0, "truncated"},
         {"P6\n1 1\n255", 0, "truncated"},
         {"P6\n1 1\n255\n\1\2\3junk", 0, "unexpected bytes"},
+        {"P6\n1 1\n255#\n\1\2\3", 0, "no whitespace between maxval"},
         {"P6\nx 1\n255\n\1\2\3", 0, "width"},
         {"P6\n1\n", 0, "height"},
         {"P6\n1 1\n255x\1\2\3", 0, "maxval is not a number"},

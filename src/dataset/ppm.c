@@ -80,8 +80,11 @@ static Status read_header(Cursor *c, Header *hd)
         return error_set(c->err, STATUS_DATA, "%s: maxval is %ld; only 255 (8 bits "
                          "per sample) is supported", c->name, maxval);
     /* P6: exactly one whitespace byte separates the header from the pixels. */
-    if (c->p == c->end || !is_space(*c->p))
+    if (c->p == c->end)
         return error_set(c->err, STATUS_DATA, "%s: truncated after the header", c->name);
+    if (!is_space(*c->p))
+        return error_set(c->err, STATUS_DATA, "%s: no whitespace between maxval and the "
+                         "pixels", c->name);
     c->p++;
     return STATUS_OK;
 }
