@@ -58,11 +58,38 @@ expect 2 "--epochs needs a value" $run $o --epochs
 expect 2 "--resume needs a value" $run $o --resume
 expect 2 "unknown option '--bogus'" $run $o --bogus
 check "bad options leave no run directory" test ! -e "$tmp/o2"
+expect 2 "unknown command 'trian' (commands: train, summary, compare, bench, model;" trian
+# Help: -h and -V work; every line fits 80 columns; no "(...) (default ...)".
+for c in "" summary compare bench; do
+    out=$("$bin" $c -h) || fail "cifar-train $c -h exits non-zero"
+    check "cifar-train $c -h: a usage line" test -n "$(printf '%s' "$out" | grep '^usage:')"
+    wide=$(printf '%s\n' "$out" | awk 'length > 80')
+    check "cifar-train $c --help fits 80 columns: $wide" test -z "$wide"
+    check "cifar-train $c --help: no doubled brackets" test -z "$(printf '%s' "$out" | grep ') (')"
+done
+check "-V prints the version" test -n "$("$bin" -V | grep '^cifar-train [0-9]')"
+check "--help lists the commands" test "$("$bin" --help | grep -c '^  \(train\|summary\|compare\|bench\)  ')" -eq 4
+check "summary --help lists its own options only" test -z "$("$bin" summary --help | grep -e --epochs)"
 # Repeated options: the last one wins.
 "$bin" $run --data "$good" --out "$tmp/o3" --epochs 5 --epochs 1
 check "--epochs 5 --epochs 1 runs one epoch" test "$(wc -l <"$tmp/o3/log.csv")" -eq 2
 expect 2 "--force" $run --data "$good" --out "$tmp/o3" --epochs 1
+expect 2 "--resume $tmp/o3 to continue it" $run --data "$good" --out "$tmp/o3" --epochs 1
 check "an existing log is kept" test "$(wc -l <"$tmp/o3/log.csv")" -eq 2
+# A refused run says so before anything else: nothing on stdout.
+out=$("$bin" --model tiny --batch 10 --limit-train 100 --threads 1 --data "$good" \
+    --out "$tmp/o3" --epochs 1 2>/dev/null)
+check "a run refused for its directory prints nothing else: '$out'" test -z "$out"
+# Singular counts: one epoch, one thread.
+out=$("$bin" --model tiny --batch 10 --limit-train 100 --threads 1 --data "$good" \
+    --out "$tmp/o4" --epochs 1 2>/dev/null)
+check "1 thread" test -n "$(printf '%s' "$out" | grep '; 1 thread$')"
+check "1 epoch in" test -n "$(printf '%s' "$out" | grep '; 1 epoch in [0-9.]* s$')"
+expect 2 "has finished 1 epoch:" --resume "$tmp/o4"
+# A resumed run says where it starts, and its time covers its own epochs only.
+out=$("$bin" --resume "$tmp/o4" --epochs 3 2>/dev/null)
+check "resuming ... at epoch 2 of 3" test -n "$(printf '%s' "$out" | grep "^resuming $tmp/o4 at epoch 2 of 3$")"
+check "epochs 2-3 of 3 in" test -n "$(printf '%s' "$out" | grep '; epochs 2-3 of 3 in [0-9.]* s$')"
 
 # --- checkpoints and resume ---------------------------------------------------------
 r=$tmp/r
@@ -203,6 +230,14 @@ else
     echo "skipped: the second-signal checks need ps and mkfifo"
 fi
 
+# --- bench on a network file: the file's convs are measured ------------------------
+"$bin" model tiny | sed 's/conv 16 3/conv 24 3/' >"$tmp/bench.net"
+"$bin" bench --quick --model "$tmp/bench.net" --norm bn >"$tmp/bench.out" 2>&1
+check "bench --model FILE measures the file's net" \
+    grep -q "^file   bn " "$tmp/bench.out"
+check "bench --model FILE times the file's own conv shapes" \
+    grep -q "^file.c3 *24>24 3x3" "$tmp/bench.out"
+
 # --- --no-fuse: every layer by itself, the same training ------------------------
 for m in s8 r6; do
     for f in "" --no-fuse; do
@@ -213,6 +248,28 @@ for m in s8 r6; do
     check "--no-fuse trains $m as the fused passes do" \
         cmp -s "$tmp/nf-$m.csv" "$tmp/nf-$m--no-fuse.csv"
 done
+
+# --- network files ---------------------------------------------------------------
+n=$tmp/net
+mkdir "$n"
+"$bin" model tiny >"$n/tiny.net"
+check "model tiny prints its text" grep -q "^c4: *classifier" "$n/tiny.net"
+"$bin" summary --model tiny | tail -n +2 >"$n/by-name"
+"$bin" summary --model "$n/tiny.net" | tail -n +2 >"$n/by-file"
+check "summary of the printed text is the built-in's" cmp -s "$n/by-name" "$n/by-file"
+sed 's/add pool2/add c2/' "$n/tiny.net" >"$n/bad.net"
+expect 2 "$n/bad.net:16: layer c3: skip-add of 16x8x8 and 16x16x16" \
+    $run --data "$good" --out "$n/o" --model "$n/bad.net"
+expect 2 "tiny.net:18: the net has 3912 parameters, over the budget of 3000" \
+    $run --data "$good" --out "$n/o" --model "$n/tiny.net" --max-params 3000
+expect 2 "usage: cifar-train model NAME" model nosuch
+check "a bad network file leaves no run directory" test ! -e "$n/o"
+cp "$n/tiny.net" "$n/mine.net"
+"$bin" $run --data "$good" --out "$n/run" --model "$n/mine.net" --epochs 1
+check "run.txt names the network file" grep -q "^model: $n/mine.net" "$n/run/run.txt"
+rm "$n/mine.net"
+"$bin" --resume "$n/run" --epochs 2 --quiet
+check "a resumed run needs no network file" test "$(wc -l <"$n/run/log.csv")" -eq 3
 
 # --- divergence ------------------------------------------------------------------
 expect 3 "--lr 100) is probably too high" $run --data "$good" --out "$tmp/dv" \

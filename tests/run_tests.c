@@ -11,8 +11,8 @@ static const TestCase *const suites[] = {
     TEST_SUITE,
 #else
     tensor_tests, conv_tests, norm_tests, ops_tests, cifar_tests,
-    report_tests, layer_tests, model_tests, train_tests, cli_tests,
-    plot_tests, font_tests, confusion_tests, compare_tests, summary_tests,
+    report_tests, layer_tests, model_tests, netfile_tests, train_tests, cli_tests,
+    plot_tests, font_tests, confusion_tests, compare_tests, summary_tests, png_tests,
     progress_tests,
     checkpoint_tests, runopts_tests,
     bench_tests,

@@ -262,11 +262,12 @@ static int test_checkpoint_refuses_bad_bytes(void)
     b[0] = 'X';
     CHECK(expect_refused(b, s.len, "not a cifar-train checkpoint") == 0);
     memcpy(b, s.bytes, s.len);
-    b[8] = 1;   /* the layout before the options came from RUNOPTS_LIST */
-    CHECK(expect_refused(b, s.len, "format version 1; this build reads version 2") == 0);
+    b[8] = 2;   /* the layout before the checkpoint kept the network's text */
+    CHECK(expect_refused(b, s.len, "format version 2; this build reads version 3") == 0);
     /* Valid CRC but bad contents: a model this build lacks, a broken order. */
     memcpy(b, s.bytes, s.len);
-    b[22] = 'X';   /* first letter of the model name, after the norm and its length */
+    b[30] = 'X';   /* first letter of the model name, after the two empty network
+                    * lengths, the norm and its length */
     reseal(b, s.len);
     CHECK(expect_refused(b, s.len, "model 'Xiny'") == 0);
     Checkpoint bad = s.c;
@@ -501,6 +502,7 @@ int fuzz_cifar_parse(const unsigned char *data, size_t len);
 int fuzz_checkpoint_decode(const unsigned char *data, size_t len);
 int fuzz_cli_parse(const unsigned char *data, size_t len);
 int fuzz_ppm_parse(const unsigned char *data, size_t len);
+int fuzz_netfile_parse(const unsigned char *data, size_t len);
 
 /* Every file in tests/fuzz/corpus.list ("target path" per line) through its target:
  * seeds and crash reproducers alike must run cleanly (ASan in make sanitize). */
@@ -524,6 +526,7 @@ static int test_fuzz_corpus_replay(void)
                  : strcmp(target, "checkpoint_decode") == 0 ? fuzz_checkpoint_decode(bytes, len)
                  : strcmp(target, "cli_parse") == 0         ? fuzz_cli_parse(bytes, len)
                  : strcmp(target, "ppm_parse") == 0         ? fuzz_ppm_parse(bytes, len)
+                 : strcmp(target, "netfile_parse") == 0     ? fuzz_netfile_parse(bytes, len)
                                                             : -1;
         free(bytes);
         if (rc != 0)

@@ -47,6 +47,15 @@ static int test_cli_env_and_repeats(void)
     CHECK(strcmp(cmd.train.opts.data_dir, "mine") == 0);
     char *c[] = {"cifar-train", "--help"};
     CHECK(parse(ARGC(c), c, &cmd, &err) == STATUS_OK && cmd.action == CLI_HELP);
+    CHECK(cmd.help_topic == CLI_TRAIN);
+    char *h[] = {"cifar-train", "summary", "-h"};
+    CHECK(parse(ARGC(h), h, &cmd, &err) == STATUS_OK && cmd.action == CLI_HELP);
+    CHECK(cmd.help_topic == CLI_SUMMARY);
+    char *v[] = {"cifar-train", "-V"};
+    CHECK(parse(ARGC(v), v, &cmd, &err) == STATUS_OK && cmd.action == CLI_VERSION);
+    char *ch[] = {"cifar-train", "compare", "-h"};
+    CHECK(parse(ARGC(ch), ch, &cmd, &err) == STATUS_OK && cmd.action == CLI_HELP);
+    CHECK(cmd.help_topic == CLI_COMPARE);
     return 0;
 }
 
@@ -72,7 +81,12 @@ static int test_cli_bad_values(void)
         {{"--epochs"}, "--epochs needs a value"},
         {{"--frobnicate"}, "unknown option '--frobnicate'"},
         {{"--nesterov=1"}, "--nesterov takes no value"},
-        {{"stray"}, "unexpected argument 'stray'"},
+        {{"--quiet", "stray"}, "unexpected argument 'stray'"},
+        {{"stray"}, "unknown command 'stray' (commands: train, summary, compare, "
+                    "bench, model;"},
+        {{"summary", "--epochs", "3"}, "--epochs does not apply to cifar-train summary"},
+        {{"bench", "--lr", "3"}, "--lr does not apply to cifar-train bench"},
+        {{"--quick"}, "--quick applies only to cifar-train bench"},
         {{"--seed", "1e3"}, "--seed: '1e3'"},
         {{"--data", ""}, "--data: ''"},
     };

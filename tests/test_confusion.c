@@ -1,6 +1,7 @@
 /* test_confusion.c - the confusion matrix sums to the test count with the correct
  * predictions on its diagonal; confusion.csv and classes.csv, parsed back, agree
  * with it and with each other. */
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 #include "report/confusion.h"
@@ -83,8 +84,40 @@ static int test_confusion_empty_class(void)
     return 0;
 }
 
+static bool same_colour(Colour a, Colour b)
+{
+    return a.r == b.r && a.g == b.g && a.b == b.b;
+}
+
+/* The picture: each cell shaded by its share of the row (a corner, clear of the
+ * count's digits, has the shade), white for a class without images. */
+static int test_confusion_picture(void)
+{
+    const unsigned char labels[5] = {3, 3, 3, 3, 2}, pred[5] = {3, 3, 3, 5, 2};
+    Confusion cm;
+    confusion_count(&cm, labels, pred, 5);
+    Canvas c;
+    Error err;
+    CHECK(confusion_draw(&c, &cm, &err) == STATUS_OK);
+    int x, y;
+    confusion_cell_origin(CIFAR_CLASSES - 1, CIFAR_CLASSES, &x, &y);
+    CHECK(x + CONFUSION_CELL_W <= c.w && y + CONFUSION_CELL_H <= c.h);
+    const struct { int t, p; double share; } cells[] = {
+        {3, 3, 0.75}, {3, 5, 0.25}, {3, 0, 0.0}, {2, 2, 1.0}, {0, 0, 0.0}};
+    for (size_t i = 0; i < sizeof cells / sizeof cells[0]; i++) {
+        confusion_cell_origin(cells[i].t, cells[i].p, &x, &y);
+        CHECK(same_colour(canvas_get(&c, x + 1, y + 1), confusion_shade(cells[i].share)));
+    }
+    Colour white = confusion_shade(0.0), full = confusion_shade(1.0);
+    CHECK(white.r == 255 && white.g == 255 && white.b == 255);
+    CHECK(full.r < 60 && full.b > full.r);   /* dark blue */
+    canvas_free(&c);
+    return 0;
+}
+
 const TestCase confusion_tests[] = {
     {"confusion_counts_and_csv", test_confusion_counts_and_csv},
     {"confusion_empty_class", test_confusion_empty_class},
+    {"confusion_picture", test_confusion_picture},
     {NULL, NULL},
 };

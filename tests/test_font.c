@@ -1,6 +1,7 @@
 /* test_font.c - the bitmap font against a glyph written out here by hand, text
- * width, and the misclassified grid: its layout, its PPM header and size, and the
- * first wrong image found upscaled where the first tile goes. */
+ * width, and the misclassified grid: its layout, its PPM header and size, the
+ * surest wrong image upscaled where the first tile goes, and its order (the surest
+ * first) against a plain sort. */
 #include <stdlib.h>
 #include <string.h>
 #include "dataset/cifar.h"
@@ -71,9 +72,12 @@ static int test_grid_ppm(void)
 {
     unsigned char *pixels, *labels, *pred;
     CHECK(fake_set(60, &pixels, &labels, &pred) == 0);   /* 48 wrong */
+    float conf[60];
+    for (int i = 0; i < 60; i++)
+        conf[i] = i == 13 ? 0.9f : 0.5f;   /* 13 is wrong and the surest */
     Canvas c;
     Error err;
-    CHECK(grid_misclassified(&c, pixels, labels, pred, 60, &err) == STATUS_OK);
+    CHECK(grid_misclassified(&c, pixels, labels, pred, conf, 60, &err) == STATUS_OK);
     GridLayout g = grid_layout(48);
     CHECK(g.shown == GRID_COLS * GRID_ROWS && g.cols == GRID_COLS && g.rows == GRID_ROWS);
     CHECK(c.w == g.w && c.h == g.h);
@@ -85,18 +89,56 @@ static int test_grid_ppm(void)
     int hl = snprintf(header, sizeof header, "P6\n%d %d\n255\n", c.w, c.h);
     CHECK(memcmp(ppm, header, (size_t)hl) == 0);
     CHECK(len == (size_t)hl + 3 * (size_t)c.w * (size_t)c.h);
-    /* The first wrong image is 1, colour (1, 2, 3): its tile starts at x = GRID_GAP
-     * and is exactly 32 * GRID_ZOOM pixels wide. */
-    int found = -1;
-    for (int y = 0; y < c.h && found < 0; y++)
-        for (int x = 0; x < c.w && found < 0; x++) {
+    /* The surest wrong image, 13 (colour 13, 26, 39), comes first, its tile at x =
+     * GRID_GAP; then the first wrong one in test order, 1 (colour 1, 2, 3), one
+     * tile of 32 * GRID_ZOOM pixels and a gap further. */
+    int found13 = -1, found1 = -1;
+    for (int y = 0; y < c.h; y++)
+        for (int x = 0; x < c.w; x++) {
             Colour px = canvas_get(&c, x, y);
-            if (px.r == 1 && px.g == 2 && px.b == 3)
-                found = x;
+            if (px.r == 13 && px.g == 26 && px.b == 39 && found13 < 0)
+                found13 = x;
+            if (px.r == 1 && px.g == 2 && px.b == 3 && found1 < 0)
+                found1 = x;
         }
-    CHECK(found == GRID_GAP);
+    CHECK(found13 == GRID_GAP);
+    CHECK(found1 == 2 * GRID_GAP + CIFAR_SIDE * GRID_ZOOM);
     free(ppm), free(pixels), free(labels), free(pred);
     canvas_free(&c);
+    return 0;
+}
+
+/* grid_order against a plain sort: the cap surest wrong images, in order. */
+static int test_grid_order(void)
+{
+    enum { N = 300, CAP = 7 };
+    unsigned char labels[N], pred[N];
+    float conf[N];
+    Rng rng;
+    rng_seed(&rng, 3, RNG_STREAM_TEST);
+    size_t wrong = 0;
+    for (int i = 0; i < N; i++) {
+        labels[i] = (unsigned char)rng_below(&rng, CIFAR_CLASSES);
+        pred[i] = rng_below(&rng, 2) ? labels[i] : (unsigned char)((labels[i] + 1) % 10);
+        conf[i] = (float)rng_below(&rng, 20) / 20.0f;   /* many ties */
+        wrong += labels[i] != pred[i];
+    }
+    size_t order[CAP];
+    CHECK(grid_order(order, CAP, labels, pred, conf, N) == wrong && wrong > CAP);
+    size_t prev = N;
+    for (int k = 0; k < CAP; k++) {
+        /* the surest wrong image not yet listed, the earliest among equals */
+        size_t best = N;
+        for (size_t i = 0; i < N; i++) {
+            bool listed = false;
+            for (int j = 0; j < k; j++)
+                listed = listed || order[j] == i;
+            if (labels[i] != pred[i] && !listed && (best == N || conf[i] > conf[best]))
+                best = i;
+        }
+        CHECK(order[k] == best && best != prev);
+        prev = best;
+    }
     return 0;
 }
 
@@ -115,5 +157,6 @@ const TestCase font_tests[] = {
     {"canvas_clips", test_canvas_clips},
     {"grid_ppm", test_grid_ppm},
     {"grid_few_images", test_grid_few_images},
+    {"grid_order", test_grid_order},
     {NULL, NULL},
 };

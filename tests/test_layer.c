@@ -48,6 +48,7 @@ static int configure(Layer *l, LayerKind kind, Shape4 *in)
         l->p = 0.3f;
         return 1;
     case LAYER_MAXPOOL2:
+    case LAYER_AVGPOOL2:
         *in = (Shape4){2, 2, 5, 4};
         return 1;
     case LAYER_RELU:

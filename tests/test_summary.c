@@ -1,6 +1,7 @@
 /* test_summary.c - the model summary: for every model and norm, its totals (summed
- * row by row) equal the model's own parameter count and multiply-adds, and the
- * table names every layer. */
+ * row by row) equal the model's own parameter, statistics and multiply-add counts,
+ * and the table names every layer in order with its output shape, batch first;
+ * skip-adds name the rows they add; titles name the norm. */
 #include <stdlib.h>
 #include <string.h>
 #include "dataset/cifar.h"
@@ -16,6 +17,10 @@ static int check_model(const char *name, NormKind norm)
     CHECK(m && model_build(m, &cfg, CIFAR_IMAGE_SHAPE, &err) == STATUS_OK);
     SummaryTotals t = summary_totals(m);
     CHECK(t.params == m->nparams && t.params > 0);
+    size_t stats = 0;   /* m->nstats counts the arena's alignment gaps too */
+    for (int i = 0; i < m->nlayers; i++)
+        stats += m->layers[i].nstats;
+    CHECK(t.stats == stats && (norm == NORM_BN) == (t.stats > 0));
     CHECK(t.macs == model_macs(m) && t.macs > 0);
     CHECK(t.activation_bytes == model_activation_floats(m) * sizeof(float));
     CHECK(t.batch == 2);
@@ -26,10 +31,22 @@ static int check_model(const char *name, NormKind norm)
     CHECK(strncmp(b.data, "title line\n", 11) == 0);
     const char *at = b.data;
     for (int i = 0; i < m->nlayers; i++) {
-        at = strstr(at, m->layers[i].name);   /* in order */
+        const Layer *l = &m->layers[i];
+        char row[96];
+        Shape4 s = l->out_shape;
+        snprintf(row, sizeof row, "\n%2d %-9s ", i, l->name);
+        at = strstr(at, row);   /* in order */
         CHECK(at != NULL);
+        snprintf(row, sizeof row, " [-1, %d, %d, %d] ", s.c, s.h, s.w);
+        const char *end = strchr(at + 1, '\n');
+        CHECK(end && strstr(at, row) && strstr(at, row) < end);
+        if (l->kind == LAYER_ADD) {
+            snprintf(row, sizeof row, "  #%d + #%d\n", l->in, l->in2);
+            CHECK(strstr(at, row) == end - strlen(row) + 1);
+        }
     }
-    CHECK(strstr(b.data, "at batch 2") != NULL);
+    CHECK(strstr(b.data, "memory at batch 2,") != NULL);
+    CHECK((strstr(b.data, " layernorm ") != NULL) == (norm == NORM_LN));
     strbuf_free(&b);
     model_free(m);
     free(m);
@@ -55,14 +72,19 @@ static int test_summary_s8_count(void)
     StrBuf b;
     strbuf_init(&b);
     summary_text(&b, m, "s8");
-    CHECK(strstr(b.data, "parameters:               49,136\n") != NULL);
+    CHECK(strstr(b.data, "\ntrainable parameters:      49,136\n") != NULL);
+    CHECK(strstr(b.data, "\nnon-trainable:             528 ") != NULL);
+    CHECK(strstr(b.data, "\ntotal:                     49,664\n") != NULL);
     strbuf_free(&b);
     model_free(m);
     free(m);
     char title[96];
     cfg.norm = NORM_GN;
     summary_title(title, sizeof title, &cfg);
-    CHECK(strcmp(title, "model s8, norm gn (4 groups)") == 0);
+    CHECK(strcmp(title, "model s8, norm gn (group norm, 4 groups)") == 0);
+    cfg.norm = NORM_LN;
+    summary_title(title, sizeof title, &cfg);
+    CHECK(strcmp(title, "model s8, norm ln (layer norm: group norm with 1 group)") == 0);
     return 0;
 }
 

@@ -24,7 +24,9 @@
 #define BENCH_ALL_NORMS (-1)
 
 typedef struct {
-    const char *model;  /* a model_name(), or NULL: the default model and s8 */
+    const char *model;  /* a model_name(), MODEL_FILE_NAME, or NULL: the default
+                         * model and s8 */
+    const ModelConfig *file;    /* for MODEL_FILE_NAME: the network file's text */
     int norm;           /* a NormKind, or BENCH_ALL_NORMS */
     int groups;         /* for gn */
     int batch;          /* images per training step and per conv problem */

@@ -17,7 +17,10 @@ typedef enum {
     CLI_COMPARE,    /* cifar-train compare DIR... [--svg FILE] */
     CLI_SUMMARY,    /* cifar-train summary [training options]: the model table */
     CLI_BENCH,      /* cifar-train bench [options]: the speed of this machine */
-    CLI_USE         /* cifar-train eval | predict | export DIR ...: use.h */
+    CLI_MODEL,      /* cifar-train model NAME: a built-in net's text */
+    CLI_EVAL,       /* cifar-train eval DIR ...: use.h */
+    CLI_PREDICT,    /* cifar-train predict DIR IMAGE...: use.h */
+    CLI_EXPORT      /* cifar-train export DIR --onnx FILE: use.h */
 } CliAction;
 
 #define CLI_VERSION_STRING TRAIN_VERSION
@@ -26,15 +29,18 @@ typedef enum {
 
 typedef struct {
     CliAction action;
+    CliAction help_topic;           /* --help: the command whose help to show */
     TrainConfig train;
     int threads;
     bool no_fuse;                   /* --no-fuse: like threads, not part of the run */
+    size_t max_params;              /* --max-params: likewise */
     char resume[TRAIN_PATH_MAX];    /* --resume DIR, or empty */
     bool given[CLI_MAX_OPTIONS];    /* which options the command line set */
     const char *const *compare_dirs;    /* compare: its arguments (directories and
                                          * options), pointing into argv */
     int ncompare;
     bool bench_quick;                   /* bench: --quick */
+    const char *model_text;             /* model: the built-in's text */
     UseOptions use;                     /* eval, predict, export: their options */
 } CliCommand;
 

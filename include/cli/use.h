@@ -49,7 +49,7 @@ Status use_parse(UseOptions *o, UseAction action, const char *const *args, int n
  * answers every readable image first and then fails naming how many were not. */
 Status use_main(const UseOptions *o, Pool *pool, Error *err);
 
-/* The usage lines for --help. */
-void use_print_help(void);
+/* The options of one command, for its --help. */
+void use_print_options(UseAction action);
 
 #endif

@@ -1,8 +1,8 @@
-/* ops.h - the small layers: ReLU, dropout, 2x2 max-pool, global average pool,
+/* ops.h - the small layers: ReLU, dropout, 2x2 max- and average pool, global average pool,
  * skip-add, and log-softmax with NLL loss. Forward overwrites its output; backward
  * accumulates (+=) into every gradient. Elementwise kernels work on a flat range so
  * the caller may split a batch into chunks. Exported prefixes: relu_, dropout_,
- * maxpool2_, avgpool_, add_, loss_. */
+ * maxpool2_, avgpool2_, avgpool_, add_, loss_. */
 #ifndef CIFAR_OPS_H
 #define CIFAR_OPS_H
 
@@ -33,6 +33,12 @@ int dropout_keep(uint64_t key, size_t index, float p);
 void maxpool2_forward(Shape4 xs, float *y, const float *x);
 void maxpool2_backward(Shape4 xs, float *dx, const float *dy, const float *x,
                        const float *y);
+
+/* 2x2 average pool, stride 2, over x[N][C][H][W], H, W >= 2 (an odd last row or
+ * column is dropped, as for max-pool); y[N][C][H/2][W/2]. Backward: dx += dy/4 over
+ * each window; nothing saved. */
+void avgpool2_forward(Shape4 xs, float *y, const float *x);
+void avgpool2_backward(Shape4 xs, float *dx, const float *dy);
 
 /* Global average pool: y[N][C] = mean over H, W of x[N][C][H][W]. */
 void avgpool_forward(Shape4 xs, float *y, const float *x);

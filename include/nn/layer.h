@@ -25,6 +25,7 @@ typedef enum {
     LAYER_MAXPOOL2, /* 2x2, stride 2 */
     LAYER_AVGPOOL,  /* global average pool to 1x1 */
     LAYER_ADD,      /* skip connection: output = input + input2 */
+    LAYER_AVGPOOL2, /* 2x2 average, stride 2 */
     LAYER_KIND_COUNT
 } LayerKind;
 

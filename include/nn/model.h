@@ -10,6 +10,7 @@
  * (and a dropout) after a norm run fused into the norm's passes. Two switches turn
  * these off (ModelConfig), each giving bit for bit the same results, so that the
  * plain passes can be checked against the fast ones.
+ * A net is text in the network language (netfile.h); the built-ins are texts too.
  * Exported prefixes: model_, MODEL_, NORM_. */
 #ifndef CIFAR_MODEL_H
 #define CIFAR_MODEL_H
@@ -18,8 +19,9 @@
 #include <stdint.h>
 #include "base/tensor.h"
 #include "nn/layer.h"
+#include "nn/netfile.h"
 
-#define MODEL_MAX_LAYERS 96
+#define MODEL_MAX_LAYERS NETFILE_MAX_LAYERS
 #define MODEL_CLASSES 10
 
 typedef enum { NORM_BN, NORM_LN, NORM_GN, NORM_KIND_COUNT } NormKind;
@@ -28,8 +30,14 @@ extern const char *const model_norm_names[NORM_KIND_COUNT];   /* "bn", "ln", "gn
 
 typedef enum { CONV_BLOCKED, CONV_NAIVE } ConvImpl;
 
+/* ModelConfig.name of a net read from a file (its text in ModelConfig.text). */
+#define MODEL_FILE_NAME "file"
+/* Longest network text, with its terminating NUL; longest path of its file. */
+#define MODEL_TEXT_MAX 32768
+#define MODEL_SOURCE_MAX 1024
+
 typedef struct {
-    const char *name;   /* one of model_name() */
+    const char *name;   /* one of model_name(), or MODEL_FILE_NAME */
     NormKind norm;
     int groups;         /* for NORM_GN */
     float dropout;      /* < 0: the model's own default */
@@ -44,11 +52,22 @@ typedef struct {
      * runs unless no_fuse; the fused kernels then read and write the separate
      * buffers. */
     bool no_shared_grads;
+    /* Refuse a net with more parameters (0: no limit). */
+    size_t max_params;
+    /* A net's text in the network language (netfile.h) and the path of the file it
+     * came from, for messages; both empty for a built-in, which name picks. */
+    char source[MODEL_SOURCE_MAX];
+    char text[MODEL_TEXT_MAX];
 } ModelConfig;
 
 /* Name of the i-th model that can be built (0 is the default), NULL past the last;
  * its one-line description goes to *description when that is not NULL. */
 const char *model_name(size_t i, const char **description);
+/* What to call cfg's net: the built-in's name, or the path of the network file. */
+const char *model_label(const ModelConfig *cfg);
+/* The text of the built-in model called name (netfile.h's language), NULL if there
+ * is none. */
+const char *model_text(const char *name);
 
 typedef struct {
     int nlayers;
@@ -73,16 +92,24 @@ typedef struct {
     size_t ndecay;              /* the first ndecay floats get weight decay */
     size_t nstats;              /* running statistics */
     Arena params, grads, moms, stats, acts, scratch;
+    /* The gradient of the input, which nothing reads, when a layer other than a conv
+     * reads the input (its backward needs somewhere to write); else NULL. */
+    float *dinput;
     Conv2dForward conv_forward;
     Conv2dBackward conv_backward;
     bool no_fuse, no_shared_grads;  /* as configured (ModelConfig) */
 } Model;
 
-/* Plan and allocate for input images of shape image (n = 1; the batch size is
- * cfg->batch). Fails with STATUS_USAGE for an unknown model or norm settings
- * that do not fit (naming the layer), STATUS_NOMEM when memory runs out; on failure
+/* Parse the net (cfg->text, else the built-in cfg->name), plan and allocate for input
+ * images of shape image (n = 1; the batch size is cfg->batch). Fails with
+ * STATUS_USAGE for an unknown model, a bad net, shapes or norm settings that do not
+ * fit or a net over cfg->max_params, with a message "source:line: what" (the file's
+ * path or the built-in's name); STATUS_NOMEM when memory runs out; on failure
  * nothing stays allocated. */
 Status model_build(Model *m, const ModelConfig *cfg, Shape4 image, Error *err);
+/* model_build's checks without building: parse and plan only. The parameter count
+ * goes to *nparams when that is not NULL. */
+Status model_check(const ModelConfig *cfg, Shape4 image, size_t *nparams, Error *err);
 void model_free(Model *m);
 /* Initialise parameters (PyTorch's defaults) and statistics; clear momentum. */
 void model_init(Model *m, uint64_t seed);

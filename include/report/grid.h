@@ -1,7 +1,8 @@
-/* grid.h - the picture of misclassified test images: the first GRID_COLS x
- * GRID_ROWS wrong images in test order, each upscaled GRID_ZOOM times with its true
- * class (green) and predicted class (red) written under it in the built-in font,
- * under a title line. Drawn on a Canvas; ppm_encode turns it into a file.
+/* grid.h - the picture of misclassified test images: GRID_COLS x GRID_ROWS wrong
+ * images, those the model was surest of first, each upscaled GRID_ZOOM times with
+ * its true class (blue), predicted class (orange) and the probability the model gave
+ * that prediction (grey) written under it in the built-in font, under a title
+ * line. Drawn on a Canvas; ppm_encode and png_encode turn it into a file.
  * Exported prefixes: grid_, GRID_. */
 #ifndef CIFAR_GRID_H
 #define CIFAR_GRID_H
@@ -25,11 +26,18 @@ typedef struct {
 /* The layout for a test set with wrong misclassified images. */
 GridLayout grid_layout(size_t wrong);
 
+/* The wrong images among count (labels[i] != pred[i]), surest first (conf[i]
+ * descending, ties in test order): the first min(wrong, cap) of them go to
+ * order[cap]. Returns how many are wrong. */
+size_t grid_order(size_t *order, size_t cap, const unsigned char *labels,
+                  const unsigned char *pred, const float *conf, size_t count);
+
 /* Draw the grid onto a new canvas (canvas_free it) from count test images:
  * pixels[count][3][32][32] as in the dataset, labels[count] and pred[count] class
- * indices. STATUS_NOMEM if the canvas cannot be allocated. */
+ * indices, conf[count] the probability of each prediction. STATUS_NOMEM if the
+ * canvas cannot be allocated. */
 Status grid_misclassified(Canvas *out, const unsigned char *pixels,
                           const unsigned char *labels, const unsigned char *pred,
-                          size_t count, Error *err);
+                          const float *conf, size_t count, Error *err);
 
 #endif

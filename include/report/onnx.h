@@ -2,10 +2,11 @@
  * dependency), with one fixed interface: input "image", float32 [N,3,32,32] (N
  * symbolic), raw pixel values 0-255 in R, G, B planes as in a CIFAR record, the
  * normalisation inside the graph; output "logits", float32 [N,10]; the class names
- * in the metadata ("class_names", comma-separated). Opset 13: batch norm as
- * BatchNormalization with its running statistics, group and layer norm as Reshape,
- * InstanceNormalization, Reshape, Mul, Add; dropout left out (inference). A small
- * protobuf reader lets tests check the encoding field by field.
+ * in the metadata ("class_names", comma-separated; the net's text as "network").
+ * Opset 13: batch norm as BatchNormalization with its running statistics, group
+ * and layer norm as Reshape, InstanceNormalization, Reshape, Mul, Add; the 2x2
+ * pools as MaxPool and AveragePool; dropout left out (inference). A small protobuf
+ * reader lets tests check the encoding field by field.
  * Exported prefixes: onnx_, ONNX_. */
 #ifndef CIFAR_ONNX_H
 #define CIFAR_ONNX_H
@@ -24,6 +25,7 @@ typedef struct {
     const char *model;      /* the model's name, e.g. "r6" */
     const char *norm;       /* "bn", "ln", "gn" */
     const char *producer;   /* the tool and its version */
+    const char *network;    /* the net's text in the network language, or NULL */
 } OnnxInfo;
 
 /* Encode m (its parameters and running statistics; any batch size) into a malloc'd

@@ -1,8 +1,9 @@
-/* summary.h - the model summary, as torchsummary prints it: one line per layer
- * (name, kind, output shape per image, parameters, multiply-adds per image), then
- * totals (parameters, multiply-adds per image, activation memory at the planned
- * batch size). `cifar-train summary` prints it; every run writes it to summary.txt.
- * Exported prefix: summary_. */
+/* summary.h - the model summary, as torchsummary and Keras print it: one line per
+ * layer (number, name, kind, output shape with the batch as -1, parameters,
+ * multiply-adds per image, and for a skip-add the rows it adds), then totals
+ * (trainable and non-trainable counts, multiply-adds per image, memory in MiB at
+ * the planned batch size). `cifar-train summary` prints it; every run writes it to
+ * summary.txt. Exported prefix: summary_. */
 #ifndef CIFAR_SUMMARY_H
 #define CIFAR_SUMMARY_H
 
@@ -12,18 +13,21 @@
 #include "nn/model.h"
 
 typedef struct {
-    size_t params;          /* sum of the layers' parameters */
+    size_t params;          /* trainable: sum of the layers' parameters */
+    size_t stats;           /* non-trainable: batch norm's running statistics */
     double macs;            /* sum of the layers' multiply-adds per image */
     size_t activation_bytes;    /* outputs, their gradients and saved statistics
                                  * at the planned batch size, float32 */
     int batch;
+    size_t param_bytes;     /* parameters, gradients, momentum, statistics */
+    size_t input_bytes;     /* one input batch as float32 */
 } SummaryTotals;
 
 /* Totals summed layer by layer from the layer table. */
 SummaryTotals summary_totals(const Model *m);
 /* The table and totals as text; title is its first line (e.g. "model s8, norm bn"). */
 void summary_text(StrBuf *out, const Model *m, const char *title);
-/* "model s8, norm gn (4 groups)": the title line for cfg. */
+/* "model s8, norm gn (group norm, 4 groups)": the title line for cfg. */
 void summary_title(char *buf, size_t cap, const ModelConfig *cfg);
 /* Build the model cfg describes and print its summary on stdout. Fails as
  * model_build does. */

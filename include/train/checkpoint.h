@@ -21,8 +21,9 @@
 #define CHECKPOINT_MAGIC "CIFARCKP"
 #define CHECKPOINT_MAGIC_BYTES 8
 /* Bump on any change of the layout (a new stored option too); older versions are
- * refused with a message. 2: the options in RUNOPTS_LIST's order. */
-#define CHECKPOINT_VERSION 2u
+ * refused with a message. 2: the options in RUNOPTS_LIST's order. 3: the network's
+ * file path and text before the options. */
+#define CHECKPOINT_VERSION 3u
 /* Longest data directory stored, with its terminating NUL. */
 #define CHECKPOINT_PATH_MAX RUNOPTS_PATH_MAX
 /* Larger files are refused before reading (the s8 model's is about 1 MB). */
@@ -31,7 +32,8 @@
 /* Everything but the tensors. Decoding fills it (order and log malloc'd, freed by
  * checkpoint_free); encoding reads it. */
 typedef struct {
-    /* the run's options; opts.model.name is one of model_name() after decoding.
+    /* the run's options; opts.model.name is one of model_name() or MODEL_FILE_NAME
+     * after decoding, with the net's text in opts.model.text for a file.
      * opts.model.threads is not stored: decoding leaves it 0. */
     RunOptions opts;
     /* progress */

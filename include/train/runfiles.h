@@ -2,7 +2,8 @@
  * written through report_write_atomic: run.txt (every option, the environment, and
  * at the end the results), summary.txt (the model table), curves.svg (loss and
  * accuracy per epoch, redrawn after every epoch from log.csv, so it also covers
- * resumed runs), and at the end confusion.csv, classes.csv and misclassified.ppm.
+ * resumed runs), and at the end confusion.csv, classes.csv, confusion.png and
+ * misclassified.png and .ppm.
  * Part of the training layer: train.c calls it with what the files need to know.
  * Exported prefix: runfiles_. */
 #ifndef CIFAR_RUNFILES_H
@@ -25,6 +26,7 @@ typedef struct {
     const char *version;    /* the tool's, for run.txt */
     const Model *model;
     int threads;
+    int first_epoch;        /* the first this process trains (> 1 when resumed) */
     size_t train_count, test_count;
     char start_time[32];    /* UTC, ISO 8601, or "unknown" */
     double t0;              /* platform_seconds() at the start */
@@ -34,12 +36,13 @@ typedef struct {
 Status runfiles_start(RunFiles *rf, Error *err);
 /* Redraw curves.svg from log.csv after an epoch. */
 Status runfiles_epoch(const RunFiles *rf, Error *err);
-/* After the last epoch: confusion.csv, classes.csv and misclassified.ppm from the
- * test set and the final predictions pred[test->count]; curves.svg; run.txt with
- * status finished and the results; then, unless --quiet, a short summary on
+/* After the last epoch: confusion.csv, classes.csv, confusion.png and
+ * misclassified.png and .ppm from the test set, the final predictions
+ * pred[test->count] and their probabilities conf[test->count]; curves.svg; run.txt
+ * with status finished and the results; then, unless --quiet, a short summary on
  * stdout. */
 Status runfiles_finish(const RunFiles *rf, const CifarSet *test,
-                       const unsigned char *pred, Error *err);
+                       const unsigned char *pred, const float *conf, Error *err);
 
 /* run.txt text; log is NULL while running, else the finished run's log and its
  * wall time in seconds. */

@@ -58,25 +58,25 @@ typedef struct {
  *        counts. */
 #define RUNOPTS_LIST(X)                                                              \
     X(KEEP, CHOICE, model.norm, "norm", "bn|ln|gn", 0, 0, NORM_BN,                   \
-      "normalisation: batch, layer or group norm")                                   \
-    X(KEEP, MODEL, model.name, "model", "NAME", 0, 0, model_name(0, NULL),           \
-      "network (see the list below)")                                                \
+      "batch, layer or group norm")                                                  \
+    X(KEEP, MODEL, model.name, "model", "NAME|FILE", 0, 0, model_name(0, NULL),      \
+      "network: a built-in (see the models below) or a network file")                \
     X(KEEP, INT, model.groups, "groups", "G", 1, 1024, 4,                            \
-      "groups for --norm gn; must divide every norm layer's channels")              \
+      "--norm gn's groups (must divide channels)")                                  \
     X(FREE, INT, epochs, "epochs", "N", 1, 100000, 20, "epochs to train")            \
     X(KEEP, INT, model.batch, "batch", "N", 1, 65536, 128, "images per SGD step")    \
     X(KEEP, REAL, lr, "lr", "X", 0, 100, 0.2, "peak learning rate")                  \
     X(KEEP, FLOAT, sgd.momentum, "momentum", "X", 0, 0.9999, 0.9f, "SGD momentum")   \
     X(KEEP, FLOAT, sgd.weight_decay, "wd", "X", 0, 1, 5e-4f,                         \
-      "weight decay on conv weights (never on norm parameters)")                    \
+      "weight decay (conv weights only)")                                          \
     X(KEEP, ONOFF, sgd.nesterov, "nesterov", NULL, 0, 0, true,                       \
       ("Nesterov momentum", "plain momentum"))                                       \
     X(KEEP, CHOICE, schedule, "schedule", "constant|step|onecycle", 0, 0,            \
-      SCHEDULE_ONECYCLE, "learning-rate schedule over the whole run")               \
+      SCHEDULE_ONECYCLE, "learning-rate schedule")               \
     X(KEEP, FLOAT, label_smoothing, "smoothing", "X", 0, 0.99, 0.1f,                 \
       "label smoothing of the training loss")                                        \
     X(KEEP, FLOAT, model.dropout, "dropout", "P", -1, 0.99, -1.0f,                   \
-      "dropout probability of the model's dropout layers (-1: the model's own)")    \
+      "dropout probability (-1: the model's own)")                                  \
     X(KEEP, INT, augment.crop_pad, "crop", "PAD", 0, 16, 4,                          \
       "random-crop padding in pixels (0: no crop)")                                  \
     X(KEEP, ONOFF, augment.flip, "flip", NULL, 0, 0, true,                           \
@@ -84,32 +84,35 @@ typedef struct {
     X(KEEP, INT, augment.cutout, "cutout", "SIDE", 0, 32, 0,                         \
       "cutout square side in pixels (0: off)")                                       \
     X(KEEP, ONOFF, tta, "tta", NULL, 0, 0, false,                                    \
-      ("flip-averaged test accuracy after every epoch (always after the last)",      \
-       "flip-averaged test accuracy after the last epoch only"))                     \
+      ("flip-averaged accuracy every epoch",                                         \
+       "flip-averaged accuracy at the end only"))                                    \
     X(KEEP, U64, seed, "seed", "S", 0, 0, 1,                                         \
-      "seed of initialisation, shuffling, augmentation and dropout")                 \
+      "seed of every random choice")                                                \
     X(CLI, INT, threads, "threads", "N", 1, RUNOPTS_MAX_THREADS, 0,                  \
-      "worker threads (results do not depend on it)")                                \
+      "worker threads (same results for any)")                                      \
     X(KEEP, CHOICE, model.conv, "conv", "blocked|naive", 0, 0, CONV_BLOCKED,         \
-      "conv2d implementation: the fast one or the reference")                        \
+      "conv2d kernels: fast or reference")                                          \
+    X(CLI, SIZE, max_params, "max-params", "N", 0, 1e9, 0,                           \
+      "refuse a network with more parameters (0: no limit)")                        \
     X(CLI, ON, no_fuse, "no-fuse", NULL, 0, 0, false,                                \
-      "run every ReLU and dropout as a layer of its own, not inside the norm's "     \
-      "sweep (the same results, slower: a check of the fused passes)")              \
+      "ReLU and dropout as layers of their own, not fused into the norm's pass "    \
+      "(same results, slower: a check)")                                            \
     X(FREE, PATH, data_dir, "data", "DIR", 0, 0, "",                                 \
       "CIFAR-10 binary batches (else $CIFAR10_DIR, else " RUNOPTS_DEFAULT_DATA ")")  \
     X(TRAIN, PATH, out_dir, "out", "DIR", 0, 0, "",                                  \
       "run directory (default runs/<norm>)")                                         \
     X(KEEP, SIZE, limit_train, "limit-train", "N", 0, 1e9, 0,                        \
-      "use only the first N training images (0: all)")                               \
+      "only the first N training images (0: all)")                                  \
     X(KEEP, SIZE, limit_test, "limit-test", "N", 0, 1e9, 0,                          \
-      "use only the first N test images (0: all)")                                   \
+      "only the first N test images (0: all)")                                      \
     X(TRAIN, ON, force, "force", NULL, 0, 0, false,                                  \
       "start over in a run directory that already has a log")                        \
     X(CLI, PATH, resume, "resume", "DIR", 0, 0, "",                                  \
-      "continue the run in DIR from its checkpoint, with its options")               \
-    X(TRAIN, ON, quiet, "quiet", NULL, 0, 0, false, "no per-epoch lines")            \
+      "continue the run in DIR from its checkpoint")                                \
+    X(TRAIN, ON, quiet, "quiet", NULL, 0, 0, false,                                  \
+      "only errors: no progress, epoch lines or summary")                           \
     X(CLI, ON, bench_quick, "quick", NULL, 0, 0, false,                              \
-      "bench only: tiny sizes, one repetition (checks the output, measures nothing)") \
+      "tiny sizes, one repetition: checks the output, measures nothing")            \
     X(ACT, ACTION, HELP, "help", NULL, 0, 0, 0, "this help")                         \
     X(ACT, ACTION, VERSION, "version", NULL, 0, 0, 0, "the version")
 

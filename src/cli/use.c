@@ -147,7 +147,9 @@ Status use_parse(UseOptions *o, UseAction action, const char *const *args, int n
     o->top = USE_DEFAULT_TOP;
     int positional = 0;
     for (int i = 0; i < n; i++) {
-        if (strncmp(args[i], "--", 2) == 0) {
+        if (strcmp(args[i], "-h") == 0) {
+            o->help = true;
+        } else if (strncmp(args[i], "--", 2) == 0) {
             Status st = parse_option(o, args, n, &i, err);
             if (st != STATUS_OK)
                 return st;
@@ -167,13 +169,31 @@ Status use_parse(UseOptions *o, UseAction action, const char *const *args, int n
     return check_complete(o, positional, err);
 }
 
-void use_print_help(void)
+/* One line of help per option: name, value, what it does. */
+static const struct {
+    const char *left;
+    unsigned commands;
+    const char *text;
+} use_help[] = {
+    {"--data D", FOR_EVAL, "the directory holding test_batch.bin (default: the run's)"},
+    {"--file X.bin", FOR_EVAL, "score this file of CIFAR records instead"},
+    {"--limit-test N", FOR_EVAL, "only the first N images (default all)"},
+    {"--tta", FOR_EVAL, "flip-averaged accuracy too (a test_acc_flip= line)"},
+    {"--out DIR", FOR_EVAL, "write confusion.csv and classes.csv there"},
+    {"--logits FILE", FOR_EVAL, "write the logits, float32 [n][10] little-endian"},
+    {"--csv", FOR_PREDICT, "one row per image with every class's probability"},
+    {"--top K", FOR_PREDICT, "classes listed per image (default 3)"},
+    {"--onnx FILE", FOR_EXPORT, "the ONNX file to write"},
+    {"--threads N", FOR_ALL, "worker threads (default one per processor)"},
+    {"-h, --help", FOR_ALL, "this help"},
+};
+
+void use_print_options(UseAction action)
 {
-    printf("       cifar-train eval DIR [--data D | --file X.bin] [--limit-test N] "
-           "[--tta]\n"
-           "                        [--out DIR] [--logits FILE] [--threads N]\n"
-           "       cifar-train predict DIR IMAGE... [--csv] [--top K] [--threads N]\n"
-           "       cifar-train export DIR --onnx FILE\n");
+    printf("\noptions:\n");
+    for (size_t i = 0; i < sizeof use_help / sizeof use_help[0]; i++)
+        if (use_help[i].commands & (1u << action))
+            printf("  %-24s %s\n", use_help[i].left, use_help[i].text);
 }
 
 /* --- eval --------------------------------------------------------------------- */
@@ -236,7 +256,7 @@ static Status write_confusion(const char *dir, const CifarSet *set,
 static void print_eval(const UseOptions *o, const RunOptions *run,
                        const EvalResult *r)
 {
-    printf("model %s, norm %s, from %s; %zu images from %s\n", run->model.name,
+    printf("model %s, norm %s, from %s; %zu images from %s\n", model_label(&run->model),
            model_norm_names[run->model.norm], o->dir, r->count,
            o->file ? o->file : o->data ? o->data : run->data_dir);
     printf("test loss %.4f  accuracy %.2f%%", r->loss,
@@ -392,12 +412,13 @@ static Status run_predict(const UseOptions *o, Model *m, Pool *pool, Error *err)
 static Status run_export(const UseOptions *o, const Model *m, const RunOptions *run,
                          Error *err)
 {
-    OnnxInfo info = {run->model.name, model_norm_names[run->model.norm],
-                     TRAIN_VERSION};
+    const ModelConfig *mc = &run->model;
+    OnnxInfo info = {model_label(mc), model_norm_names[mc->norm], TRAIN_VERSION,
+                     mc->text[0] ? mc->text : model_text(mc->name)};
     Status st = onnx_write(m, &info, o->onnx, err);
     if (st == STATUS_OK)
         printf("wrote %s: model %s, norm %s, input image [N,3,32,32] (pixels 0-255), "
-               "output logits [N,10]\n", o->onnx, run->model.name, info.norm);
+               "output logits [N,10]\n", o->onnx, info.model, info.norm);
     return st;
 }
 

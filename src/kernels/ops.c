@@ -234,6 +234,44 @@ void maxpool2_backward(Shape4 xs, float *dx, const float *dy, const float *x,
         }
 }
 
+/* Each output is the mean of its 2x2 window, (a + b + c + d) * 0.25f, summed in
+ * row-major order. */
+void avgpool2_forward(Shape4 xs, float *y, const float *x)
+{
+    assert(xs.h >= 2 && xs.w >= 2);
+    size_t h = (size_t)xs.h, w = (size_t)xs.w, oh = h / 2, ow = w / 2;
+    size_t planes = (size_t)xs.n * (size_t)xs.c;
+    for (size_t p = 0; p < planes; p++) {
+        const float *xp = x + p * h * w;
+        float *yp = y + p * oh * ow;
+        for (size_t i = 0; i < oh; i++)
+            for (size_t j = 0; j < ow; j++) {
+                const float *top = xp + 2 * i * w + 2 * j, *bottom = top + w;
+                yp[i * ow + j] = (top[0] + top[1] + bottom[0] + bottom[1]) * 0.25f;
+            }
+    }
+}
+
+void avgpool2_backward(Shape4 xs, float *dx, const float *dy)
+{
+    assert(xs.h >= 2 && xs.w >= 2);
+    size_t h = (size_t)xs.h, w = (size_t)xs.w, oh = h / 2, ow = w / 2;
+    size_t planes = (size_t)xs.n * (size_t)xs.c;
+    for (size_t p = 0; p < planes; p++) {
+        float *dxp = dx + p * h * w;
+        const float *dyp = dy + p * oh * ow;
+        for (size_t i = 0; i < oh; i++)
+            for (size_t j = 0; j < ow; j++) {
+                float g = dyp[i * ow + j] * 0.25f;
+                float *top = dxp + 2 * i * w + 2 * j, *bottom = top + w;
+                top[0] += g;
+                top[1] += g;
+                bottom[0] += g;
+                bottom[1] += g;
+            }
+    }
+}
+
 void avgpool_forward(Shape4 xs, float *y, const float *x)
 {
     size_t hw = (size_t)xs.h * (size_t)xs.w;

@@ -446,6 +446,55 @@ static void maxpool_bwd(Layer *l, float *dx, float *dx2, const float *x,
     run_samples(&job);
 }
 
+static Status avgpool2_plan(Layer *l, Shape4 in2, Error *err)
+{
+    (void)in2;
+    Shape4 in = l->in_shape;
+    if (in.h < 2 || in.w < 2)
+        return error_set(err, STATUS_USAGE, "layer %s: cannot average-pool a %dx%d "
+                         "map", l->name, in.h, in.w);
+    l->out_shape = (Shape4){in.n, in.c, in.h / 2, in.w / 2};
+    return STATUS_OK;
+}
+
+static void avgpool2_fwd_sample(const void *arg, size_t i, size_t count)
+{
+    const Job *j = arg;
+    Shape4 xs = with_n(j->l->in_shape, (int)count);
+    avgpool2_forward(xs, j->l->y + i * per_sample(j->l->out_shape),
+                     j->x + i * per_sample(xs));
+}
+
+/* The whole sample is zeroed when asked, with the odd last row or column that no
+ * window covers. */
+static void avgpool2_bwd_sample(const void *arg, size_t i, size_t count)
+{
+    const Job *j = arg;
+    Shape4 xs = with_n(j->l->in_shape, (int)count);
+    size_t at = i * per_sample(xs);
+    zero_part(j->dx, j->ctx->zero_dx, at, per_sample(xs));
+    avgpool2_backward(xs, j->dx + at, j->l->dy + i * per_sample(j->l->out_shape));
+}
+
+static void avgpool2_fwd(Layer *l, const float *x, const float *x2,
+                         const LayerCtx *ctx)
+{
+    (void)x2;
+    Job job = {.l = l, .ctx = ctx, .x = x, .total = (size_t)ctx->n,
+               .fn = avgpool2_fwd_sample};
+    run_samples(&job);
+}
+
+static void avgpool2_bwd(Layer *l, float *dx, float *dx2, const float *x,
+                         const LayerCtx *ctx)
+{
+    (void)dx2;
+    (void)x;
+    Job job = {.l = l, .ctx = ctx, .dx = dx, .total = (size_t)ctx->n,
+               .fn = avgpool2_bwd_sample};
+    run_samples(&job);
+}
+
 static Status avgpool_plan(Layer *l, Shape4 in2, Error *err)
 {
     (void)in2;
@@ -525,6 +574,9 @@ const LayerOps layer_ops[] = {
     [LAYER_ADD] = {.name = "add", .plan = add_plan, .init = no_init,
                    .forward = add_fwd, .backward = add_bwd, .macs = no_macs,
                    .scratch = no_scratch, .two_inputs = true, .zeroes_dx = true},
+    [LAYER_AVGPOOL2] = {.name = "avgpool2", .plan = avgpool2_plan, .init = no_init,
+                        .forward = avgpool2_fwd, .backward = avgpool2_bwd,
+                        .macs = no_macs, .scratch = no_scratch, .zeroes_dx = true},
 };
 _Static_assert(sizeof layer_ops / sizeof layer_ops[0] == LAYER_KIND_COUNT,
                "layer_ops needs an entry for every LayerKind");

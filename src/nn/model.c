@@ -1,154 +1,107 @@
-/* model.c - the model definitions (the origin's s8 and the tuned default), shape
- * planning, arena allocation, and the forward and backward passes over the layer
- * list. */
+/* model.c - the built-in nets as text in the network language (the origin's s8, the
+ * tuned default r6, tiny), the layer list made from a net's text, shape planning,
+ * arena allocation, and the forward and backward passes over the layer list. */
 #include <assert.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include "nn/model.h"
+#include "nn/netfile.h"
 
 const char *const model_norm_names[NORM_KIND_COUNT] = {"bn", "ln", "gn"};
 
-/* The origin's dropout after every block but the last three. */
-#define S8_DROPOUT 0.05f
+/* The built-in nets, in the network language (netfile.h). The layer order is the
+ * order of initialisation and of the dropout keys, so it fixes a seed's results. */
+static const char r6_text[] =
+    "# r6: downsample early, widen late: two convs at full resolution, a residual\n"
+    "# conv at 16x16, then 48 channels with a residual conv at 8x8. 49,648\n"
+    "# parameters with any norm and 9.7 M multiply-adds per image, half of s8's.\n"
+    "c1:    conv 16 3 pad=1\n"
+    "       norm\n"
+    "       relu\n"
+    "       dropout\n"
+    "c2:    conv 32 3 pad=1\n"
+    "       norm\n"
+    "       relu\n"
+    "       dropout\n"
+    "pool1: maxpool\n"
+    "r1:    conv 32 3 pad=1\n"
+    "       norm\n"
+    "       relu\n"
+    "       dropout\n"
+    "       add pool1\n"
+    "pool2: maxpool\n"
+    "c3:    conv 48 3 pad=1\n"
+    "       norm\n"
+    "       relu\n"
+    "       dropout\n"
+    "r2:    conv 48 3 pad=1\n"
+    "       norm\n"
+    "       relu\n"
+    "       dropout\n"
+    "       add c3\n"
+    "gap:   gap\n"
+    "head:  classifier\n";
 
-typedef struct {
-    Model *m;
-    const ModelConfig *cfg;
-    float dropout;
-    int last;       /* index of the most recent layer */
-} Builder;
+/* Each block of s8 repeats conv, norm, relu and dropout; c5 and c6 add their input. */
+#define S8_BLOCK(label, conv)                                                         \
+    label ":" conv "\n       norm\n       relu\n       dropout\n"
+#define S8_LAST(label, conv) label ":" conv "\n       norm\n       relu\n"
 
-static int add_layer(Builder *b, LayerKind kind, const char *name, int in)
-{
-    Model *m = b->m;
-    assert(m->nlayers < MODEL_MAX_LAYERS);
-    Layer *l = &m->layers[m->nlayers];
-    memset(l, 0, sizeof *l);
-    l->kind = kind;
-    l->in = in;
-    l->in2 = LAYER_INPUT;
-    snprintf(l->name, sizeof l->name, "%s", name);
-    b->last = m->nlayers++;
-    return b->last;
-}
+static const char s8_text[] =
+    "# s8: the origin's net: 11 convs, two skip-adds, 49,136 parameters with bn.\n"
+    "# Dropout after every block but the last three.\n"
+    "default dropout 0.05\n"
+    S8_BLOCK("c1", "    conv 32 3 pad=2")
+    S8_BLOCK("c2", "    conv 32 3 pad=2")
+    S8_BLOCK("c3", "    conv 12 1")
+    "pool1: maxpool\n"
+    S8_BLOCK("c4", "    conv 32 3 pad=1")
+    S8_BLOCK("c5", "    conv 32 3 pad=1")
+    "       add c4\n"
+    S8_BLOCK("c6", "    conv 32 3 pad=1")
+    "       add c5\n"
+    S8_BLOCK("c7", "    conv 12 1")
+    "pool2: maxpool\n"
+    S8_LAST("c8", "    conv 16 3")
+    S8_LAST("c9", "    conv 32 3")
+    S8_LAST("c10", "   conv 32 3")
+    "gap:   gap\n"
+    "c11:   classifier\n";
 
-static int conv(Builder *b, const char *name, int cout, int k, int pad)
-{
-    int i = add_layer(b, LAYER_CONV2D, name, b->last);
-    Layer *l = &b->m->layers[i];
-    l->cout = cout;
-    l->k = k;
-    l->pad = pad;
-    return i;
-}
-
-static void norm(Builder *b, const char *name)
-{
-    char full[16];
-    snprintf(full, sizeof full, "%s.norm", name);
-    int i = add_layer(b, b->cfg->norm == NORM_BN ? LAYER_BNORM : LAYER_GNORM, full,
-                      b->last);
-    b->m->layers[i].groups = b->cfg->norm == NORM_LN ? 1 : b->cfg->groups;
-}
-
-static void simple(Builder *b, LayerKind kind, const char *name)
-{
-    add_layer(b, kind, name, b->last);
-}
-
-/* conv -> norm -> ReLU [-> dropout]: the origin's block. Returns the last index. */
-static int block(Builder *b, const char *name, int cout, int k, int pad, float p)
-{
-    conv(b, name, cout, k, pad);
-    norm(b, name);
-    simple(b, LAYER_RELU, name);
-    if (p > 0.0f) {
-        int i = add_layer(b, LAYER_DROPOUT, name, b->last);
-        b->m->layers[i].p = p;
-    }
-    return b->last;
-}
-
-static void skip_add(Builder *b, const char *name, int from)
-{
-    int i = add_layer(b, LAYER_ADD, name, b->last);
-    b->m->layers[i].in2 = from;
-}
-
-/* x = x + block(x) */
-static void residual(Builder *b, const char *name, int c, float p)
-{
-    int from = b->last;
-    block(b, name, c, 3, 1, p);
-    skip_add(b, name, from);
-}
-
-/* The origin's net: 49,136 parameters with batch norm. */
-static void build_s8(Builder *b)
-{
-    float d = b->dropout;
-    block(b, "c1", 32, 3, 2, d);
-    block(b, "c2", 32, 3, 2, d);
-    block(b, "c3", 12, 1, 0, d);
-    simple(b, LAYER_MAXPOOL2, "pool1");
-    block(b, "c4", 32, 3, 1, d);
-    residual(b, "c5", 32, d);
-    residual(b, "c6", 32, d);
-    block(b, "c7", 12, 1, 0, d);
-    simple(b, LAYER_MAXPOOL2, "pool2");
-    block(b, "c8", 16, 3, 0, 0.0f);
-    block(b, "c9", 32, 3, 0, 0.0f);
-    block(b, "c10", 32, 3, 0, 0.0f);
-    simple(b, LAYER_AVGPOOL, "gap");
-    conv(b, "c11", MODEL_CLASSES, 1, 0);
-}
-
-/* Downsample early, widen late: two convs at full resolution, a residual conv at
- * 16x16, then 48 channels with a residual conv at 8x8. 49,648 parameters with any
- * norm and 9.7 M multiply-adds per image, half of s8's. */
-static void build_r6(Builder *b)
-{
-    float d = b->dropout;
-    block(b, "c1", 16, 3, 1, d);
-    block(b, "c2", 32, 3, 1, d);
-    simple(b, LAYER_MAXPOOL2, "pool1");
-    residual(b, "r1", 32, d);
-    simple(b, LAYER_MAXPOOL2, "pool2");
-    block(b, "c3", 48, 3, 1, d);
-    residual(b, "r2", 48, d);
-    simple(b, LAYER_AVGPOOL, "gap");
-    conv(b, "head", MODEL_CLASSES, 1, 0);
-}
-
-/* A few thousand parameters: for tests and quick smoke runs. Dropout (none unless
- * configured) after every block, as in r6, so that tests can run it small. */
-static void build_tiny(Builder *b)
-{
-    float d = b->dropout;
-    block(b, "c1", 8, 3, 1, d);
-    simple(b, LAYER_MAXPOOL2, "pool1");
-    block(b, "c2", 16, 3, 1, d);
-    simple(b, LAYER_MAXPOOL2, "pool2");
-    residual(b, "c3", 16, d);
-    simple(b, LAYER_AVGPOOL, "gap");
-    conv(b, "c4", MODEL_CLASSES, 1, 0);
-}
+static const char tiny_text[] =
+    "# tiny: a few thousand parameters, for tests and quick smoke runs.\n"
+    "c1:    conv 8 3 pad=1\n"
+    "       norm\n"
+    "       relu\n"
+    "       dropout\n"
+    "pool1: maxpool\n"
+    "c2:    conv 16 3 pad=1\n"
+    "       norm\n"
+    "       relu\n"
+    "       dropout\n"
+    "pool2: maxpool\n"
+    "c3:    conv 16 3 pad=1\n"
+    "       norm\n"
+    "       relu\n"
+    "       dropout\n"
+    "       add pool2\n"
+    "gap:   gap\n"
+    "c4:    classifier\n";
 
 typedef struct {
     const char *name;
     const char *description;
-    void (*build)(Builder *b);
-    float dropout;
+    const char *text;
 } ModelDef;
 
 /* The first is the default. */
 static const ModelDef model_defs[] = {
     {"r6", "6 convs at 32/16/8 pixels, two skip-adds, 49,648 parameters, half of "
-           "s8's compute", build_r6, 0.0f},
-    {"s8", "the origin's net: 11 convs, two skip-adds, 49,136 parameters", build_s8,
-     S8_DROPOUT},
+           "s8's compute", r6_text},
+    {"s8", "the origin's net: 11 convs, two skip-adds, 49,136 parameters", s8_text},
     {"tiny", "4 convs, one skip-add, 3,912 parameters: for tests and smoke runs",
-     build_tiny, 0.0f},
+     tiny_text},
 };
 #define MODEL_DEFS (sizeof model_defs / sizeof model_defs[0])
 
@@ -161,12 +114,89 @@ const char *model_name(size_t i, const char **description)
     return model_defs[i].name;
 }
 
-static const ModelDef *find_def(const char *name)
+const char *model_label(const ModelConfig *cfg)
+{
+    return cfg->text[0] && cfg->source[0] ? cfg->source : cfg->name;
+}
+
+const char *model_text(const char *name)
 {
     for (size_t i = 0; i < MODEL_DEFS; i++)
         if (strcmp(model_defs[i].name, name) == 0)
-            return &model_defs[i];
+            return model_defs[i].text;
     return NULL;
+}
+
+/* --- from the text to the layer list --------------------------------------------- */
+
+/* The model layer of a norm line: the norm it names, else the configured one. */
+static void norm_layer(Layer *l, const NetLayer *nl, const ModelConfig *cfg)
+{
+    NormKind norm = nl->norm == NET_NORM_CHOSEN ? cfg->norm
+                                                : (NormKind)(nl->norm - NET_NORM_BN);
+    l->kind = norm == NORM_BN ? LAYER_BNORM : LAYER_GNORM;
+    l->groups = norm == NORM_LN ? 1 : nl->groups ? nl->groups : cfg->groups;
+}
+
+/* Layer i from net line nl, whose inputs are layers in and in2. */
+static void layer_from_line(Layer *l, const NetLayer *nl, int in, int in2,
+                            const ModelConfig *cfg, float p)
+{
+    static const LayerKind plain[] = {
+        [NET_CONV] = LAYER_CONV2D, [NET_RELU] = LAYER_RELU,
+        [NET_DROPOUT] = LAYER_DROPOUT, [NET_MAXPOOL] = LAYER_MAXPOOL2,
+        [NET_AVGPOOL] = LAYER_AVGPOOL2, [NET_GAP] = LAYER_AVGPOOL,
+        [NET_ADD] = LAYER_ADD, [NET_CLASSIFIER] = LAYER_CONV2D};
+    memset(l, 0, sizeof *l);
+    snprintf(l->name, sizeof l->name, "%s", nl->name);
+    l->in = in;
+    l->in2 = nl->kind == NET_ADD ? in2 : LAYER_INPUT;
+    l->kind = plain[nl->kind];
+    l->cout = nl->kind == NET_CLASSIFIER ? MODEL_CLASSES : nl->cout;
+    l->k = nl->kind == NET_CLASSIFIER ? 1 : nl->k;
+    l->pad = nl->pad;
+    l->p = p;
+    if (nl->kind == NET_NORM)
+        norm_layer(l, nl, cfg);
+}
+
+/* The layers of net under cfg, with each one's line in line[]. A dropout of p 0 is
+ * no layer: what reads it reads its input. */
+static void layers_from_net(Model *m, const NetFile *net, const ModelConfig *cfg,
+                            int line[])
+{
+    int map[NETFILE_MAX_LAYERS];    /* net line index -> layer index */
+    float dflt = cfg->dropout >= 0.0f ? cfg->dropout : net->dropout;
+    for (int j = 0; j < net->nlayers; j++) {
+        const NetLayer *nl = &net->layers[j];
+        int in = nl->in < 0 ? LAYER_INPUT : map[nl->in];
+        int in2 = nl->in2 < 0 ? LAYER_INPUT : map[nl->in2];
+        float p = nl->kind != NET_DROPOUT ? 0.0f : nl->p >= 0.0f ? nl->p : dflt;
+        if (nl->kind == NET_DROPOUT && p == 0.0f) {
+            map[j] = in;
+            continue;
+        }
+        line[m->nlayers] = nl->line;
+        layer_from_line(&m->layers[m->nlayers], nl, in, in2, cfg, p);
+        map[j] = m->nlayers++;
+    }
+}
+
+/* The text cfg names and what to call it in messages. */
+static Status config_text(const ModelConfig *cfg, const char **text,
+                          const char **source, Error *err)
+{
+    if (cfg->text[0] || (cfg->name && strcmp(cfg->name, MODEL_FILE_NAME) == 0)) {
+        *text = cfg->text;
+        *source = cfg->source[0] ? cfg->source : "network";
+        return STATUS_OK;
+    }
+    *source = cfg->name ? cfg->name : "";
+    *text = cfg->name ? model_text(cfg->name) : NULL;
+    if (!*text)
+        return error_set(err, STATUS_USAGE, "unknown model '%s' (try --help)",
+                         *source);
+    return STATUS_OK;
 }
 
 /* --- planning ------------------------------------------------------------------- */
@@ -176,10 +206,12 @@ static Shape4 output_shape(const Model *m, int i)
     return i == LAYER_INPUT ? m->in_shape : m->layers[i].out_shape;
 }
 
-static Status plan(Model *m, Error *err)
+/* Plan every shape; on failure *at is the layer at fault. */
+static Status plan(Model *m, int *at, Error *err)
 {
     for (int i = 0; i < m->nlayers; i++) {
         Layer *l = &m->layers[i];
+        *at = i;
         assert(l->in < i && l->in2 < i);
         l->in_shape = output_shape(m, l->in);
         Status st = layer_ops[l->kind].plan(l, output_shape(m, l->in2), err);
@@ -199,10 +231,12 @@ static Status plan(Model *m, Error *err)
         if (layer_ops[l->kind].two_inputs && l->in2 >= 0 && m->zeroed_by[l->in2] < i)
             m->zeroed_by[l->in2] = i;
     }
+    *at = m->nlayers - 1;
     Shape4 out = m->layers[m->nlayers - 1].out_shape;
     if (out.c != MODEL_CLASSES || out.h != 1 || out.w != 1)
-        return error_set(err, STATUS_USAGE, "the model's output is %dx%dx%d, not %dx1x1",
-                         out.c, out.h, out.w, MODEL_CLASSES);
+        return error_set(err, STATUS_USAGE, "the classifier's output is %dx%dx%d, not "
+                         "%dx1x1 (a gap before it pools the map to 1x1)", out.c, out.h,
+                         out.w, MODEL_CLASSES);
     return STATUS_OK;
 }
 
@@ -314,6 +348,21 @@ static int plan_grad_slots(const Model *m, int slot_of[], size_t size[])
     return nslots;
 }
 
+/* Whether a layer other than a conv reads the network's input: its backward needs
+ * somewhere to put the input's gradient, which nothing reads (a conv computes none
+ * when given NULL). */
+static bool input_grad_needed(const Model *m)
+{
+    for (int i = 0; i < m->nlayers; i++) {
+        const Layer *l = &m->layers[i];
+        if (!layer_ops[l->kind].conv &&
+            (l->in == LAYER_INPUT ||
+             (layer_ops[l->kind].two_inputs && l->in2 == LAYER_INPUT)))
+            return true;
+    }
+    return false;
+}
+
 /* Point every layer into the arenas. Parameters come in two passes so that the
  * decayed ones (conv weights) form one prefix; gradients and momentum share the
  * parameters' offsets. With counting arenas this only measures. */
@@ -341,6 +390,8 @@ static void point(Model *m, int threads)
         size_t s = layer_ops[l->kind].scratch(l, threads);
         scratch = s > scratch ? s : scratch;
     }
+    m->dinput = input_grad_needed(m) ? arena_take(&m->acts, shape4_count(m->in_shape))
+                                     : NULL;
     int slot_of[MODEL_MAX_LAYERS];
     size_t size[MODEL_MAX_LAYERS];
     float *slot[MODEL_MAX_LAYERS];
@@ -371,38 +422,76 @@ static Status allocate(Model *m, int threads, Error *err)
     point(m, threads);
     m->param_span = m->params.used;
     m->nstats = m->stats.used;
-    m->nparams = 0;
+    return STATUS_OK;
+}
+
+/* Prefix err's message with where the layer at fault is written. */
+static Status at_line(Status st, const char *source, int line, Error *err)
+{
+    if (err) {
+        char what[ERROR_MSG_MAX];
+        snprintf(what, sizeof what, "%s", err->msg);
+        error_set(err, st, "%s:%d: %s", source, line, what);
+    }
+    return st;
+}
+
+/* Parse cfg's text into m's layers and plan their shapes: everything but the
+ * arenas. */
+static Status layers_and_shapes(Model *m, const ModelConfig *cfg, Shape4 image,
+                                Error *err)
+{
+    assert(image.n == 1);
+    memset(m, 0, sizeof *m);
+    const char *text, *source;
+    Status st = config_text(cfg, &text, &source, err);
+    if (st != STATUS_OK)
+        return st;
+    if (cfg->batch < 1)
+        return error_set(err, STATUS_USAGE, "batch size %d must be at least 1",
+                         cfg->batch);
+    NetFile net;
+    if ((st = netfile_parse(&net, text, strlen(text), source, err)) != STATUS_OK)
+        return st;
+    m->in_shape = (Shape4){cfg->batch, image.c, image.h, image.w};
+    int line[MODEL_MAX_LAYERS], at = 0;
+    layers_from_net(m, &net, cfg, line);
+    if ((st = plan(m, &at, err)) != STATUS_OK)
+        return at_line(st, source, line[at], err);
     for (int i = 0; i < m->nlayers; i++)
         m->nparams += m->layers[i].nparams;
+    if (cfg->max_params && m->nparams > cfg->max_params)
+        return at_line(error_set(err, STATUS_USAGE, "the net has %zu parameters, over "
+                                 "the budget of %zu (--max-params)", m->nparams,
+                                 cfg->max_params), source, line[m->nlayers - 1], err);
     return STATUS_OK;
+}
+
+Status model_check(const ModelConfig *cfg, Shape4 image, size_t *nparams, Error *err)
+{
+    Model *m = malloc(sizeof *m);
+    if (!m)
+        return error_set(err, STATUS_NOMEM, "out of memory");
+    Status st = layers_and_shapes(m, cfg, image, err);
+    if (st == STATUS_OK && nparams)
+        *nparams = m->nparams;
+    free(m);
+    return st;
 }
 
 Status model_build(Model *m, const ModelConfig *cfg, Shape4 image, Error *err)
 {
-    assert(image.n == 1);
-    memset(m, 0, sizeof *m);
-    const ModelDef *def = find_def(cfg->name);
-    if (!def)
-        return error_set(err, STATUS_USAGE, "unknown model '%s' (try --help)",
-                         cfg->name);
-    if (cfg->batch < 1)
-        return error_set(err, STATUS_USAGE, "batch size %d must be at least 1",
-                         cfg->batch);
-    m->in_shape = (Shape4){cfg->batch, image.c, image.h, image.w};
+    Status st = layers_and_shapes(m, cfg, image, err);
+    if (st != STATUS_OK)
+        return st;
     m->no_fuse = cfg->no_fuse;
     m->no_shared_grads = cfg->no_shared_grads;
-    Builder b = {m, cfg, cfg->dropout >= 0.0f ? cfg->dropout : def->dropout,
-                 LAYER_INPUT};
-    def->build(&b);
     m->conv_forward = cfg->conv == CONV_NAIVE ? conv2d_forward_naive
                                               : conv2d_forward_blocked;
     m->conv_backward = cfg->conv == CONV_NAIVE ? conv2d_backward_naive
                                                : conv2d_backward_blocked;
-    Status st = plan(m, err);
-    if (st == STATUS_OK) {
-        plan_fusion(m);
-        st = allocate(m, cfg->threads, err);
-    }
+    plan_fusion(m);
+    st = allocate(m, cfg->threads, err);
     if (st != STATUS_OK)
         model_free(m);
     return st;
@@ -512,18 +601,22 @@ static void zero_chunk(void *ctx, size_t chunk, int worker)
 static float *grad_of(Model *m, int producer, int reader, int n, Pool *pool,
                       bool *zero)
 {
-    if (producer == LAYER_INPUT)
+    bool input = producer == LAYER_INPUT;
+    if (input && (layer_ops[m->layers[reader].kind].conv || !m->dinput))
         return NULL;
-    Layer *p = &m->layers[producer];
-    if (m->zeroed_by[producer] != reader)
-        return p->dy;
+    float *dy = input ? m->dinput : m->layers[producer].dy;
+    /* the input's gradient is never read: each reader may start it afresh */
+    if (!input && m->zeroed_by[producer] != reader)
+        return dy;
     if (layer_ops[m->layers[reader].kind].zeroes_dx) {
         *zero = true;
     } else {
-        ZeroJob z = {p->dy, batch_floats(p, n)};
+        Shape4 s = input ? m->in_shape : m->layers[producer].out_shape;
+        s.n = n;
+        ZeroJob z = {dy, shape4_count(s)};
         pool_run(pool, (z.n + MODEL_ZERO_CHUNK - 1) / MODEL_ZERO_CHUNK, zero_chunk, &z);
     }
-    return p->dy;
+    return dy;
 }
 
 void model_backward(Model *m, const float *x, int n, uint64_t key, Pool *pool)

@@ -9,7 +9,7 @@
 #include "report/onnx.h"
 #include "report/report.h"
 
-_Static_assert(LAYER_KIND_COUNT == 8, "a new layer kind needs an ONNX form in onnx.c");
+_Static_assert(LAYER_KIND_COUNT == 9, "a new layer kind needs an ONNX form in onnx.c");
 
 /* Wire types and the enum values onnx.proto gives. */
 enum { WIRE_VARINT = 0, WIRE_BYTES = 2, WIRE_FIXED32 = 5 };
@@ -276,13 +276,14 @@ static Status export_gnorm(Builder *g, const Layer *l, const char *x, const char
     return STATUS_OK;
 }
 
-static void export_maxpool(Builder *g, const char *x, const char *y)
+/* MaxPool or AveragePool, 2x2 with stride 2, no padding (odd edges dropped). */
+static void export_pool2(Builder *g, const char *op, const char *x, const char *y)
 {
     Pb a = {0};
     int64_t two[2] = {2, 2};
     attr_ints(&a, "kernel_shape", two, 2);
     attr_ints(&a, "strides", two, 2);
-    add_node(g, "MaxPool", INPUTS(x), y, &a);
+    add_node(g, op, INPUTS(x), y, &a);
 }
 
 static const char *input_name(const Builder *g, int i)
@@ -312,7 +313,10 @@ static Status export_layer(Builder *g, const Model *m, int i, Error *err)
         snprintf(g->names[i], sizeof g->names[i], "%s", x);
         return STATUS_OK;
     case LAYER_MAXPOOL2:
-        export_maxpool(g, x, y);
+        export_pool2(g, "MaxPool", x, y);
+        return STATUS_OK;
+    case LAYER_AVGPOOL2:
+        export_pool2(g, "AveragePool", x, y);
         return STATUS_OK;
     case LAYER_AVGPOOL:
         add_node(g, "GlobalAveragePool", INPUTS(x), y, NULL);
@@ -424,6 +428,8 @@ Status onnx_encode(const Model *m, const OnnxInfo *info, unsigned char **out,
     metadata(&model, "class_names", classes);
     metadata(&model, "model", info->model);
     metadata(&model, "norm", info->norm);
+    if (info->network && info->network[0])
+        metadata(&model, "network", info->network);
     metadata(&model, "input", "image: float32 [N,3,32,32], pixel values 0-255, "
              "R, G, B planes; normalised inside the graph");
     free(g->graph.data);

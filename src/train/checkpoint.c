@@ -2,6 +2,8 @@
  * and reader over a byte buffer, the tensor table derived from the model's layers,
  * and CRC-32. Layout, all little-endian:
  *   magic[8] u32 version u64 total_bytes
+ *   the network: u32 length and bytes of its file's path, u32 length and bytes of
+ *     its text (both empty for a built-in model),
  *   options (RUNOPTS_LIST's KEEP and FREE ones in its order; by kind: u32 int,
  *     u64 size and seed, f64 and f32 reals, u8 bools and choices, u8 length and
  *     bytes of the model name, u32 length and bytes of a path),
@@ -189,6 +191,16 @@ static void put_options(Writer *w, const RunOptions *o)
     RUNOPTS_LIST(STORE)
 }
 
+/* The net's text, so a resumed run needs no file; a built-in's is its name. */
+static void put_network(Writer *w, const ModelConfig *mc)
+{
+    size_t source = strlen(mc->source), text = strlen(mc->text);
+    put_u32(w, (uint32_t)source);
+    put_bytes(w, mc->source, source);
+    put_u32(w, (uint32_t)text);
+    put_bytes(w, mc->text, text);
+}
+
 static void put_progress(Writer *w, const Checkpoint *c)
 {
     put_u32(w, (uint32_t)c->epochs_done);
@@ -248,6 +260,7 @@ size_t checkpoint_encode(unsigned char *out, size_t cap, const Checkpoint *c,
     put_u32(&w, CHECKPOINT_VERSION);
     size_t total_at = w.pos;
     put_u64(&w, 0);   /* total length, filled in below */
+    put_network(&w, &c->opts.model);
     put_options(&w, &c->opts);
     put_progress(&w, c);
     put_tensors(&w, m);
@@ -407,10 +420,13 @@ static Status get_choice(Reader *r, int *v, const char *option, const char *arg,
     return STATUS_OK;
 }
 
-/* The model_name() string equal to s, NULL if this build has no such model. */
+/* The model_name() string equal to s (or MODEL_FILE_NAME), NULL if this build has
+ * no such model. */
 static const char *known_model(const char *s)
 {
     const char *m;
+    if (strcmp(s, MODEL_FILE_NAME) == 0)
+        return MODEL_FILE_NAME;
     for (size_t i = 0; (m = model_name(i, NULL)) != NULL; i++)
         if (strcmp(m, s) == 0)
             return m;
@@ -443,6 +459,34 @@ static Status get_path(Reader *r, char *v, size_t cap, const char *option,
         return bad_option(r, name, "bad path", option, err);
     memcpy(v, s, len);
     v[len] = '\0';
+    return STATUS_OK;
+}
+
+/* len bytes without NUL into v[cap], NUL-terminated. */
+static bool get_text(Reader *r, char *v, size_t cap)
+{
+    uint32_t len = get_u32(r);
+    const unsigned char *s = get_bytes(r, len);
+    if (!s || len >= cap || memchr(s, '\0', len))
+        return false;
+    memcpy(v, s, len);
+    v[len] = '\0';
+    return true;
+}
+
+static Status get_network(Reader *r, ModelConfig *mc, const char *name, Error *err)
+{
+    if (!get_text(r, mc->source, sizeof mc->source) ||
+        !get_text(r, mc->text, sizeof mc->text))
+        return corrupt(err, name, "bad network text");
+    return STATUS_OK;
+}
+
+/* A net's text goes with the model name of a file, and only with it. */
+static Status check_network(const ModelConfig *mc, const char *name, Error *err)
+{
+    if ((mc->text[0] != '\0') != (strcmp(mc->name, MODEL_FILE_NAME) == 0))
+        return corrupt(err, name, "the model name and the network text disagree");
     return STATUS_OK;
 }
 
@@ -657,7 +701,11 @@ Status checkpoint_decode(Checkpoint *c, const unsigned char *bytes, size_t len,
     if (st != STATUS_OK)
         return st;
     Reader r = {bytes, len - CRC_BYTES, HEADER_BYTES, false};
-    st = get_options(&r, &c->opts, name, err);
+    st = get_network(&r, &c->opts.model, name, err);
+    if (st == STATUS_OK)
+        st = get_options(&r, &c->opts, name, err);
+    if (st == STATUS_OK)
+        st = check_network(&c->opts.model, name, err);
     if (st == STATUS_OK)
         st = get_progress(&r, c, name, err);
     if (st == STATUS_OK) {

@@ -1,5 +1,5 @@
-/* runfiles.c - run.txt, summary.txt, curves.svg, confusion.csv, classes.csv and
- * misclassified.ppm for a training run, and the summary printed at its end. Every
+/* runfiles.c - run.txt, summary.txt, curves.svg, confusion.csv, classes.csv,
+ * confusion.png and misclassified.png (and .ppm) for a training run, and the summary printed at its end. Every
  * file is built in a StrBuf or Canvas and written atomically by report. */
 #include <math.h>
 #include <stdio.h>
@@ -11,6 +11,7 @@
 #include "report/confusion.h"
 #include "report/grid.h"
 #include "report/plot.h"
+#include "report/png.h"
 #include "report/report.h"
 #include "report/summary.h"
 #include "train/runfiles.h"
@@ -42,7 +43,8 @@ static Status write_buf(const RunFiles *rf, const char *name, const StrBuf *b,
 #define SHOW_FLOAT(o, v, arg) strbuf_printf(o, "%g", (double)(v))
 #define SHOW_U64(o, v, arg) strbuf_printf(o, "%llu", (unsigned long long)(v))
 #define SHOW_PATH(o, v, arg) strbuf_printf(o, "%s", v)
-#define SHOW_MODEL SHOW_PATH
+/* a built-in's name or the network file's path (rf is in scope where it is used) */
+#define SHOW_MODEL(o, v, arg) strbuf_printf(o, "%s", model_label(&rf->opts->model))
 #define SHOW_ON(o, v, arg) strbuf_printf(o, "%s", on_off(v))
 #define SHOW_OFF SHOW_ON
 #define SHOW_ONOFF SHOW_ON
@@ -205,7 +207,7 @@ static Status write_curves(const RunFiles *rf, const RunLog *log, Error *err)
     const RunOptions *o = rf->opts;
     char title[RUNOPTS_PATH_MAX + 128];
     snprintf(title, sizeof title, "%s: model %s, norm %s, lr %g, seed %llu",
-             rf->out_dir, o->model.name, model_norm_names[o->model.norm], o->lr,
+             rf->out_dir, model_label(&o->model), model_norm_names[o->model.norm], o->lr,
              (unsigned long long)o->seed);
     StrBuf b;
     strbuf_init(&b);
@@ -226,6 +228,27 @@ Status runfiles_epoch(const RunFiles *rf, Error *err)
     return st;
 }
 
+/* The canvas as name.png and, with ppm, as name.ppm too. */
+static Status write_canvas(const RunFiles *rf, const Canvas *c, const char *name,
+                           bool ppm, Error *err)
+{
+    size_t png_len = png_encode(NULL, c->w, c->h, c->rgb);
+    size_t ppm_len = ppm_encode(NULL, c->w, c->h, c->rgb);
+    unsigned char *bytes = malloc(png_len > ppm_len ? png_len : ppm_len);
+    char path[RUNFILES_PATH_MAX];
+    snprintf(path, sizeof path, "%s/%s.png", rf->out_dir, name);
+    if (!bytes)
+        return error_set(err, STATUS_NOMEM, "out of memory for %s", path);
+    Status st = report_write_atomic(path, bytes,
+                                    png_encode(bytes, c->w, c->h, c->rgb), err);
+    snprintf(path, sizeof path, "%s/%s.ppm", rf->out_dir, name);
+    if (st == STATUS_OK && ppm)
+        st = report_write_atomic(path, bytes, ppm_encode(bytes, c->w, c->h, c->rgb),
+                                 err);
+    free(bytes);
+    return st;
+}
+
 static Status write_confusion(const RunFiles *rf, const CifarSet *test,
                               const unsigned char *pred, Error *err)
 {
@@ -241,26 +264,23 @@ static Status write_confusion(const RunFiles *rf, const CifarSet *test,
     if (st == STATUS_OK)
         st = write_buf(rf, "classes.csv", &b, err);
     strbuf_free(&b);
+    Canvas c;
+    if (st == STATUS_OK && (st = confusion_draw(&c, &cm, err)) == STATUS_OK) {
+        st = write_canvas(rf, &c, "confusion", false, err);
+        canvas_free(&c);
+    }
     return st;
 }
 
 static Status write_grid(const RunFiles *rf, const CifarSet *test,
-                         const unsigned char *pred, Error *err)
+                         const unsigned char *pred, const float *conf, Error *err)
 {
     Canvas c;
-    Status st = grid_misclassified(&c, test->pixels, test->labels, pred, test->count,
-                                   err);
+    Status st = grid_misclassified(&c, test->pixels, test->labels, pred, conf,
+                                   test->count, err);
     if (st != STATUS_OK)
         return st;
-    size_t len = ppm_encode(NULL, c.w, c.h, c.rgb);
-    unsigned char *ppm = malloc(len);
-    char path[RUNFILES_PATH_MAX];
-    snprintf(path, sizeof path, "%s/misclassified.ppm", rf->out_dir);
-    if (!ppm)
-        st = error_set(err, STATUS_NOMEM, "out of memory for %s", path);
-    else
-        st = report_write_atomic(path, ppm, ppm_encode(ppm, c.w, c.h, c.rgb), err);
-    free(ppm);
+    st = write_canvas(rf, &c, "misclassified", true, err);
     canvas_free(&c);
     return st;
 }
@@ -272,17 +292,27 @@ static void print_summary(const RunFiles *rf, const RunLog *log, double wall)
         return;
     const RunLogRow *last = &log->rows[log->n - 1];
     printf("done: test accuracy %.2f%% (best %.2f%% at epoch %g), train accuracy "
-           "%.2f%%; %d epochs in %.1f s\n", last->test_acc, log->rows[best].test_acc,
-           log->rows[best].epoch, last->train_acc, log->n, wall);
+           "%.2f%%; ", last->test_acc, log->rows[best].test_acc,
+           log->rows[best].epoch, last->train_acc);
+    /* The time is this process's: a resumed run says which epochs it took. */
+    int first = rf->first_epoch > 1 ? rf->first_epoch : 1;
+    if (first == 1)
+        printf("%d epoch%s", log->n, log->n == 1 ? "" : "s");
+    else if (first == log->n)
+        printf("epoch %d of %d", first, log->n);
+    else
+        printf("epochs %d-%d of %d", first, log->n, log->n);
+    printf(" in %.1f s\n", wall);
     if (!isnan(last->test_acc_flip))
         printf("with flip averaging at test time: %.2f%%\n", last->test_acc_flip);
-    printf("files in %s: log.csv curves.svg confusion.csv classes.csv "
-           "misclassified.ppm misclassified/ run.txt summary.txt\n", rf->out_dir);
+    printf("files in %s: log.csv curves.svg confusion.csv confusion.png classes.csv "
+           "misclassified.png misclassified.ppm misclassified/ run.txt summary.txt\n",
+           rf->out_dir);
     fflush(stdout);
 }
 
 Status runfiles_finish(const RunFiles *rf, const CifarSet *test,
-                       const unsigned char *pred, Error *err)
+                       const unsigned char *pred, const float *conf, Error *err)
 {
     double wall = platform_seconds() - rf->t0;
     RunLog log;
@@ -293,7 +323,7 @@ Status runfiles_finish(const RunFiles *rf, const CifarSet *test,
     if (st == STATUS_OK)
         st = write_confusion(rf, test, pred, err);
     if (st == STATUS_OK)
-        st = write_grid(rf, test, pred, err);
+        st = write_grid(rf, test, pred, conf, err);
     StrBuf b;
     strbuf_init(&b);
     runfiles_info(&b, rf, &log, wall);

@@ -73,5 +73,7 @@ const char *runopts_differing(const RunOptions *a, const RunOptions *b)
 {
     assert(a->model.name && b->model.name);
     RUNOPTS_LIST(DIFFERS)
+    if (strcmp(a->model.text, b->model.text) != 0)   /* two network files */
+        return "model";
     return NULL;
 }

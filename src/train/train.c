@@ -575,7 +575,7 @@ static Status differs(const char *option, const char *dir, const Checkpoint *c,
     return error_set(err, STATUS_USAGE, "--%s differs from the run in %s (model %s, "
                      "norm %s): a resumed run keeps its options; only --epochs, --data, "
                      "--threads and --quiet may change", option, dir,
-                     c->opts.model.name, model_norm_names[c->opts.model.norm]);
+                     model_label(&c->opts.model), model_norm_names[c->opts.model.norm]);
 }
 
 /* cfg must be the checkpoint's run, apart from what a resumed run may change. */
@@ -588,9 +588,10 @@ static Status check_resume_options(const TrainConfig *cfg, const Checkpoint *c,
     if (option)
         return differs(option, cfg->out_dir, c, err);
     if (cfg->opts.epochs <= c->epochs_done)
-        return error_set(err, STATUS_USAGE, "the run in %s has finished %d epochs: pass "
-                         "--epochs N with N > %d to train it further", cfg->out_dir,
-                         c->epochs_done, c->epochs_done);
+        return error_set(err, STATUS_USAGE, "the run in %s has finished %d epoch%s: "
+                         "pass --epochs N with N > %d to train it further",
+                         cfg->out_dir, c->epochs_done, c->epochs_done == 1 ? "" : "s",
+                         c->epochs_done);
     return STATUS_OK;
 }
 
@@ -650,6 +651,7 @@ static Status start_outputs(Run *r, Error *err)
                           .force = cfg->force, .quiet = cfg->quiet,
                           .version = TRAIN_VERSION, .model = &r->model,
                           .threads = pool_threads(r->pool),
+                          .first_epoch = r->first_epoch,
                           .train_count = r->train.count, .test_count = r->test.count};
     Status st = runfiles_start(&r->files, err);
     if (st == STATUS_OK && !cfg->quiet)
@@ -660,13 +662,27 @@ static Status start_outputs(Run *r, Error *err)
     return st;
 }
 
+/* A new run refuses a directory that holds one, before it prints anything. */
+static Status check_dir_free(const TrainConfig *cfg, Error *err)
+{
+    char path[TRAIN_PATH_MAX + 32];
+    snprintf(path, sizeof path, "%s/log.csv", cfg->out_dir);
+    if (cfg->resume || cfg->force || !platform_is_file(path))
+        return STATUS_OK;
+    return error_set(err, STATUS_USAGE, "%s already holds a run (%s): pass --resume %s "
+                     "to continue it, --force to start over, or --out DIR for a new "
+                     "run", cfg->out_dir, path, cfg->out_dir);
+}
+
 static Status setup(Run *r, Error *err)
 {
     const TrainConfig *cfg = r->cfg;
     if (cfg->opts.epochs < 1)
         return error_set(err, STATUS_USAGE, "--epochs %d must be at least 1",
                          cfg->opts.epochs);
-    Status st = cfg->resume ? load_checkpoint(r, err) : STATUS_OK;
+    Status st = check_dir_free(cfg, err);
+    if (st == STATUS_OK && cfg->resume)
+        st = load_checkpoint(r, err);
     if (st == STATUS_OK)
         st = model_build(&r->model, &cfg->opts.model, CIFAR_IMAGE_SHAPE, err);
     if (st == STATUS_OK)
@@ -684,6 +700,9 @@ static Status setup(Run *r, Error *err)
     long per_epoch = (long)((r->train.count + (size_t)cfg->opts.model.batch - 1) /
                             (size_t)cfg->opts.model.batch);
     r->total_steps = per_epoch * cfg->opts.epochs;
+    if (!cfg->quiet && cfg->resume)
+        printf("resuming %s at epoch %d of %d\n", cfg->out_dir, r->first_epoch,
+               cfg->opts.epochs);
     if (!cfg->quiet) {
         printf("model %s, norm %s, %zu parameters, %.2f M multiply-adds per image; "
                "%zu training and %zu test images; %d thread%s\n",
@@ -733,7 +752,7 @@ Status train_run(const TrainConfig *cfg, Pool *pool, Error *err)
     if (st == STATUS_OK)
         st = write_misclassified(&r, err);
     if (st == STATUS_OK)
-        st = runfiles_finish(&r.files, &r.test, r.pred, err);
+        st = runfiles_finish(&r.files, &r.test, r.pred, r.conf, err);
     progress_clear(&r.progress);
     if (r.log.f) {
         Error close_err;

@@ -15,6 +15,7 @@ int fuzz_cifar_parse(const unsigned char *data, size_t len);
 int fuzz_checkpoint_decode(const unsigned char *data, size_t len);
 int fuzz_cli_parse(const unsigned char *data, size_t len);
 int fuzz_ppm_parse(const unsigned char *data, size_t len);
+int fuzz_netfile_parse(const unsigned char *data, size_t len);
 
 /* Images of a parsed set run through the augmentation: at most this many. */
 #define FUZZ_FILL_IMAGES 4
@@ -122,5 +123,51 @@ int fuzz_ppm_parse(const unsigned char *data, size_t len)
         for (size_t i = 0; i < sizeof planar; i++)
             if (planar[i] != 0xA5)
                 abort();
+    return 0;
+}
+
+/* A parsed net is planned for CIFAR images; one small enough is built for 8x8 images
+ * at batch 1 and run forward and backward, fused and plain, so the planner and the
+ * fused passes meet every net the parser lets through. */
+#define FUZZ_NET_MAX_PARAMS 2000
+
+static void fuzz_net_run(ModelConfig *mc, size_t len)
+{
+    Shape4 image = {1, 3, 8, 8};
+    Model *m = malloc(sizeof *m);
+    float x[3 * 8 * 8];
+    for (size_t i = 0; i < sizeof x / sizeof x[0]; i++)
+        x[i] = (float)((i * 7 + len) % 11) - 5.0f;
+    mc->no_fuse = len & 1;
+    Error err;
+    if (m && model_build(m, mc, image, &err) == STATUS_OK) {
+        model_init(m, len);
+        model_forward(m, x, 1, true, len, NULL);
+        float *dl = model_logits_grad(m, 1);
+        dl[0] = 1.0f;
+        model_backward(m, x, 1, len, NULL);
+        model_free(m);
+    }
+    free(m);
+}
+
+/* Bytes of a network file; the norm and groups from its length. */
+int fuzz_netfile_parse(const unsigned char *data, size_t len)
+{
+    NetFile *net = malloc(sizeof *net);
+    ModelConfig *mc = calloc(1, sizeof *mc);
+    Error err;
+    if (net && mc && netfile_parse(net, (const char *)data, len, "fuzz", &err) ==
+                         STATUS_OK && len < MODEL_TEXT_MAX) {
+        *mc = (ModelConfig){.name = MODEL_FILE_NAME, .norm = (NormKind)(len % 3),
+                            .groups = 1 + (int)(len % 2), .dropout = -1.0f,
+                            .batch = 1, .threads = 1};
+        memcpy(mc->text, data, len);
+        size_t nparams = 0;
+        if (model_check(mc, CIFAR_IMAGE_SHAPE, &nparams, &err) == STATUS_OK &&
+            nparams <= FUZZ_NET_MAX_PARAMS)
+            fuzz_net_run(mc, len);
+    }
+    free(net), free(mc);
     return 0;
 }
