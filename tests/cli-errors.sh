@@ -58,7 +58,7 @@ expect 2 "--epochs needs a value" $run $o --epochs
 expect 2 "--resume needs a value" $run $o --resume
 expect 2 "unknown option '--bogus'" $run $o --bogus
 check "bad options leave no run directory" test ! -e "$tmp/o2"
-expect 2 "unknown command 'trian' (commands: train, summary, compare, bench, model;" trian
+expect 2 "unknown command 'trian' (commands: train, summary, compare, bench, model, eval, predict, export;" trian
 # Help: -h and -V work; every line fits 80 columns; no "(...) (default ...)".
 for c in "" summary compare bench; do
     out=$("$bin" $c -h) || fail "cifar-train $c -h exits non-zero"
