@@ -85,7 +85,9 @@ out=$("$bin" --model tiny --batch 10 --limit-train 100 --threads 1 --data "$good
     --out "$tmp/o4" --epochs 1 2>/dev/null)
 check "1 thread" test -n "$(printf '%s' "$out" | grep '; 1 thread$')"
 check "1 epoch in" test -n "$(printf '%s' "$out" | grep '; 1 epoch in [0-9.]* s$')"
-expect 2 "has finished 1 epoch:" --resume "$tmp/o4"
+out=$("$bin" --resume "$tmp/o4" 2>/dev/null)
+check "a finished run resumed writes its end again" test -n "$(printf '%s' "$out" |
+    grep '; its end written again in [0-9.]* s$')"
 # A resumed run says where it starts, and its time covers its own epochs only.
 out=$("$bin" --resume "$tmp/o4" --epochs 3 2>/dev/null)
 check "resuming ... at epoch 2 of 3" test -n "$(printf '%s' "$out" | grep "^resuming $tmp/o4 at epoch 2 of 3$")"
@@ -100,7 +102,9 @@ cp "$r/log.csv" "$tmp/log.csv"
 unchanged() {
     cmp -s "$r/checkpoint.bin" "$tmp/ck.bin" && cmp -s "$r/log.csv" "$tmp/log.csv"
 }
-expect 2 "has finished 2 epochs" --resume "$r"
+# A finished run resumed as it is redoes its end (the files after the last epoch).
+check "resuming a finished run redoes its end" "$bin" --resume "$r" --quiet
+expect 2 "has finished 2 epochs" --resume "$r" --epochs 1
 expect 2 "--norm differs from the run in $r" --resume "$r" --epochs 3 --norm gn
 expect 2 "--lr differs" --resume "$r" --epochs 3 --lr 0.5
 expect 2 "give one" --resume "$r" --epochs 3 --force
@@ -128,7 +132,7 @@ check "a failed checkpoint write keeps the old one" cmp -s "$r/checkpoint.bin" "
 check "resumed to 3 epochs" test "$(wc -l <"$r/log.csv")" -eq 4
 
 # --- interrupts --------------------------------------------------------------------
-i=$tmp/int
+i="$tmp/int run"   # the resume hint quotes it for the shell
 "$bin" $run --data "$good" --out "$i" --epochs 100000 --schedule constant 2>"$tmp/err" &
 pid=$!
 sleep 1
@@ -136,7 +140,8 @@ kill -INT "$pid"
 wait "$pid"
 rc=$?
 check "SIGINT exits 130 (got $rc)" test "$rc" -eq 130
-check "SIGINT says how to resume" grep -q -- "--resume $i" "$tmp/err"
+check "SIGINT says how to resume" grep -q -- "saved: continue it with: cifar-train --resume '$i'\$" "$tmp/err"
+check "SIGINT: run.txt says interrupted" grep -q "^status: interrupted" "$i/run.txt"
 check "SIGINT leaves a checkpoint" test -s "$i/checkpoint.bin"
 "$bin" --resume "$i" --quiet 2>"$tmp/err" &
 pid=$!
@@ -243,11 +248,166 @@ for m in s8 r6; do
     for f in "" --no-fuse; do
         "$bin" --model $m --dropout 0.2 --batch 10 --limit-train 100 --threads 1 \
             --quiet --epochs 2 --data "$good" --out "$tmp/nf-$m$f" $f >/dev/null
-        cut -d, -f1-8,10- "$tmp/nf-$m$f/log.csv" >"$tmp/nf-$m$f.csv"
+        cut -d, -f1-8,10-12 "$tmp/nf-$m$f/log.csv" >"$tmp/nf-$m$f.csv"   # no seconds, run id
     done
     check "--no-fuse trains $m as the fused passes do" \
         cmp -s "$tmp/nf-$m.csv" "$tmp/nf-$m--no-fuse.csv"
 done
+
+# --- one run per directory: the lock ---------------------------------------------
+l=$tmp/lock
+mkdir "$l"
+printf 'pid %s\nstarted then\n' "$$" >"$l/lock"   # this shell: alive
+expect 1 "$l is in use by process $$ (started then" $run --data "$good" --out "$l" \
+    --epochs 1
+check "a held lock is left to its holder" grep -q "^pid $$\$" "$l/lock"
+check "a locked directory gets no log" test ! -e "$l/log.csv"
+sh -c 'exit 0' &
+gone=$!
+wait "$gone"
+printf 'pid %s\nstarted then\n' "$gone" >"$l/lock"   # its process has ended
+msg=$("$bin" $run --data "$good" --out "$l" --epochs 1 2>&1)
+check "a stale lock is taken over with a notice ($msg)" \
+    test "$msg" = "cifar-train: note: took over the lock of $l from process $gone, which has ended"
+check "the lock goes when the run ends" test ! -e "$l/lock"
+# Two processes on one directory at once, both released by one barrier (a FIFO
+# opened for writing wakes every process blocked opening it for reading): exactly
+# one runs, the other touches nothing. Fresh runs, then resumes, a few times over.
+race() {   # race ARGS...: r1 and r2 are the two exit statuses
+    rm -f "$tmp/go" && mkfifo "$tmp/go"
+    (: <"$tmp/go"; exec "$bin" "$@" 2>"$tmp/race1") &
+    p1=$!
+    (: <"$tmp/go"; exec "$bin" "$@" 2>"$tmp/race2") &
+    p2=$!
+    sleep 0.3   # both blocked in open()
+    : >"$tmp/go"
+    wait "$p1"
+    r1=$?
+    wait "$p2"
+    r2=$?
+}
+one_ran() {   # one exit 0, the other 1 saying who holds the lock (or, if it came
+    # only after the first had ended, 2 saying the directory holds a run)
+    if [ $((r1 + r2)) -eq 1 ] && [ "$r1" -le 1 ] && [ "$r2" -le 1 ]; then
+        cat "$tmp/race1" "$tmp/race2" | grep -q "is in use by process"
+    else
+        [ $((r1 + r2)) -eq 2 ] && [ "$r1" -ne 1 ] &&
+            cat "$tmp/race1" "$tmp/race2" | grep -q "already holds a run"
+    fi
+}
+n=1
+while [ "$n" -le 6 ]; do
+    rc_dir=$tmp/race-$n
+    # (a few epochs each, so that the first still runs when the second looks)
+    race $run --data "$good" --out "$rc_dir" --epochs 3
+    check "race $n, new run: one runs ($r1 $r2: $(cat "$tmp/race1" "$tmp/race2"))" one_ran
+    check "race $n, new run: one header, 3 rows" test "$(wc -l <"$rc_dir/log.csv")" -eq 4
+    race --resume "$rc_dir" --epochs 6 --quiet
+    check "race $n, resume: one runs ($r1 $r2: $(cat "$tmp/race1" "$tmp/race2"))" one_ran
+    check "race $n, resume: 3 more rows" test "$(wc -l <"$rc_dir/log.csv")" -eq 7
+    check "race $n, resume: finished" grep -q "^status: finished" "$rc_dir/run.txt"
+    expect 2 "has finished 6 epochs" --resume "$rc_dir" --epochs 1
+    n=$((n + 1))
+done
+
+# --- a run whose end was cut short is finished by --resume -------------------------
+e=$tmp/end
+"$bin" $run --data "$good" --out "$e" --epochs 2
+cp "$e/classes.csv" "$e/misclassified/index.csv" "$e/confusion.csv" "$tmp/"
+rm "$e/classes.csv" "$e/confusion.csv" "$e"/misclassified/*.ppm
+: >"$e/misclassified.ppm.tmp"   # as a kill -9 in an atomic write leaves it
+sed 's/^status: finished$/status: running/' "$e/run.txt" >"$tmp/run.txt" &&
+    mv "$tmp/run.txt" "$e/run.txt"
+cp "$e/checkpoint.bin" "$tmp/ck-end.bin"
+check "a run cut short in its end is finished by --resume" "$bin" --resume "$e" --quiet
+check "its end is the same again" cmp -s "$e/classes.csv" "$tmp/classes.csv"
+check "its images are back" cmp -s "$e/misclassified/index.csv" "$tmp/index.csv"
+check "its run.txt says finished" grep -q "^status: finished" "$e/run.txt"
+check "its checkpoint is kept" cmp -s "$e/checkpoint.bin" "$tmp/ck-end.bin"
+check "its temp file is gone" test ! -e "$e/misclassified.ppm.tmp"
+rm "$e/checkpoint.bin"
+expect 1 "stopped before the first was saved" --resume "$e"
+expect 1 "start it over with --force --out $e" --resume "$e"
+
+# --- paths checked before the first step ------------------------------------------
+long=$tmp/long   # 4,050 characters or more, short of the 4,096 --out takes
+while [ "${#long}" -lt 4050 ]; do long=$long/aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa; done
+expect 2 "characters long; a run directory may have at most" $run --data "$good" \
+    --out "$long" --epochs 1
+check "a too long --out trains nothing and makes no directory" test ! -e "$tmp/long"
+
+# --- a checkpoint from another run is refused ------------------------------------
+"$bin" $run --data "$good" --out "$tmp/id-bn" --epochs 1
+"$bin" $run --data "$good" --out "$tmp/id-gn" --epochs 1 --norm gn
+id=$(sed -n 's/^run_id: //p' "$tmp/id-bn/run.txt")
+check "run.txt has the run id ($id)" test "${#id}" -eq 16
+check "log.csv has it in the column run_id" test "$(awk -F, 'NR == 1 { print $NF }
+    NR == 2 { print $NF }' "$tmp/id-bn/log.csv" | tr '\n' ' ')" = "run_id $id "
+cp "$tmp/id-bn/log.csv" "$tmp/id-log.csv"
+cp "$tmp/id-gn/checkpoint.bin" "$tmp/id-bn/checkpoint.bin"
+expect 1 "a checkpoint copied from another run directory?" --resume "$tmp/id-bn" \
+    --epochs 2
+check "the other run's checkpoint changes no log" cmp -s "$tmp/id-bn/log.csv" "$tmp/id-log.csv"
+
+# --- files that are not regular, signals before training ----------------------------
+mkdir "$tmp/d2"
+cp "$good/test_batch.bin" "$tmp/d2/"
+mkfifo "$tmp/d2/data_batch_1.bin"
+expect 1 "data_batch_1.bin is not a regular file (it is a FIFO)" $run --data "$tmp/d2" \
+    --out "$tmp/o9"
+rm "$tmp/d2/data_batch_1.bin"
+ln -s /dev/zero "$tmp/d2/data_batch_1.bin"
+expect 1 "data_batch_1.bin is not a regular file (it is a device)" $run \
+    --data "$tmp/d2" --out "$tmp/o9"
+expect 1 "data directory $good/test_batch.bin is a file, not a directory" $run \
+    --data "$good/test_batch.bin" --out "$tmp/o9"
+# A write that blocks (a FIFO as run.txt's temp file) before the first step: a
+# SIGTERM ends the run at once, with no checkpoint (after 20 s, SIGKILL: 137).
+s=$tmp/sig
+mkdir "$s"
+mkfifo "$s/run.txt.tmp"
+"$bin" $run --data "$good" --out "$s" --epochs 1 2>"$tmp/err" &
+pid=$!
+sleep 0.5
+kill -TERM "$pid"
+( sleep 20; kill -KILL "$pid" 2>/dev/null ) &
+guard=$!
+wait "$pid" 2>/dev/null
+rc=$?
+kill "$guard" 2>/dev/null
+check "SIGTERM before training ends the run at once (got $rc)" test "$rc" -eq 143
+check "SIGTERM before training saves nothing" test ! -e "$s/checkpoint.bin"
+
+# --- smaller ones ------------------------------------------------------------------
+expect 0 "data_batch_1.bin holds 100 records, not CIFAR-10's 10000" \
+    --model tiny --batch 10 --limit-train 100 --threads 1 --data "$good" \
+    --out "$tmp/odd" --epochs 1
+expect 2 "unexpected argument 'extra' after --" $run $o -- extra
+"$bin" $run --data "$good" --out "$tmp/dash" --epochs 1 --
+check "-- at the end ends the options" test -s "$tmp/dash/checkpoint.bin"
+expect 2 "--lr: '0x10' is not a number" $run $o --lr 0x10
+expect 2 "--threads: ' 2' is not a whole number" $run $o --threads " 2"
+expect 2 "--seed: '0x5' is not a whole number" $run $o --seed 0x5
+expect 2 "--lr does not apply to cifar-train summary" summary --lr 0.1
+check "bad options still leave no run directory" test ! -e "$tmp/o2"
+if [ -w /dev/full ]; then
+    msg=$("$bin" --help 2>&1 >/dev/full)
+    rc=$?
+    check "--help to a full disk exits 1 ($rc: $msg)" test "$rc" -eq 1
+    msg=$("$bin" --model tiny --batch 10 --limit-train 100 --threads 1 \
+        --data "$good" --out "$tmp/full2" --epochs 2 2>&1 >/dev/full)
+    rc=$?
+    check "a run to a full stdout exits 1 ($rc: $msg)" test "$rc" -eq 1
+    check "a run to a full stdout still finishes" grep -q "^status: finished" \
+        "$tmp/full2/run.txt"
+fi
+# stdout to a pipe whose reader has quit: no SIGPIPE; the run trains to its end.
+{ "$bin" --model tiny --batch 10 --limit-train 100 --threads 1 --data "$good" \
+      --out "$tmp/pipe" --epochs 5 2>/dev/null; echo $? >"$tmp/pipe-rc"; } | true
+rc=$(cat "$tmp/pipe-rc")
+check "a closed stdout pipe ends no run (exit $rc)" test "$rc" -le 1
+check "a closed stdout pipe: the run finishes" grep -q "^status: finished" \
+    "$tmp/pipe/run.txt"
 
 # --- network files ---------------------------------------------------------------
 n=$tmp/net

@@ -109,8 +109,8 @@ int test_write_synthetic_cifar(const char *dir, const char *file, int count,
 const char *test_synthetic_cifar_dir(char *dir, size_t cap, int ntrain, int ntest,
                                      uint64_t seed);
 
-/* dir/log.csv with its seconds column (the 9th) removed, as a malloc'd string;
- * NULL if it cannot be read. */
+/* dir/log.csv with its seconds column (the 9th) and its run id (the 13th, drawn
+ * anew by every run) emptied, as a malloc'd string; NULL if it cannot be read. */
 char *test_log_without_seconds(const char *dir);
 
 extern const TestCase tensor_tests[];

@@ -3,6 +3,7 @@
  * epoch, stopped mid-epoch, extended with --epochs: bitwise the uninterrupted run),
  * refusals that leave the run directory untouched, divergence keeping the last good
  * checkpoint, and the replay of the fuzzers' corpora. */
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include "report/report.h"
@@ -155,8 +156,9 @@ static int make_sample(Sample *s, NormKind norm)
     o->epochs = 3, o->lr = 0.125, o->sgd.momentum = 0.9f, o->schedule = SCHEDULE_STEP;
     o->augment = (CifarAugment){4, true, 0}, o->seed = 42;
     snprintf(o->data_dir, sizeof o->data_dir, "some/data");
+    c->run_id = 0x0123456789abcdefu;
     c->epochs_done = 1, c->in_epoch = true, c->next = 2, c->step = 4;
-    c->tally_loss = 4.5, c->tally_correct = 1, c->tally_count = 2;
+    c->tally_loss = 4.5, c->tally_ce = 3.25, c->tally_correct = 1, c->tally_count = 2;
     rng_seed(&c->shuffle, 42, RNG_STREAM_SHUFFLE);
     rng_seed(&c->augment_rng, 42, RNG_STREAM_AUGMENT);
     size_t order[5] = {3, 0, 4, 1, 2};
@@ -189,8 +191,9 @@ static int test_checkpoint_round_trip(void)
     CHECK(d.opts.lr == 0.125 && d.opts.model.threads == 0);   /* threads: not stored */
     CHECK(d.opts.schedule == SCHEDULE_STEP && d.opts.augment.flip && d.opts.seed == 42);
     CHECK(strcmp(d.opts.data_dir, "some/data") == 0);
-    CHECK(d.epochs_done == 1 && d.in_epoch);
+    CHECK(d.epochs_done == 1 && d.in_epoch && d.run_id == 0x0123456789abcdefu);
     CHECK(d.next == 2 && d.step == 4 && d.tally_loss == 4.5 && d.tally_count == 2);
+    CHECK(d.tally_ce == 3.25);
     CHECK(d.shuffle.state == s.c.shuffle.state && d.augment_rng.inc == s.c.augment_rng.inc);
     CHECK(d.train_count == 5 && memcmp(d.order, s.order, sizeof s.order) == 0);
     CHECK(d.log_len == s.c.log_len && strcmp(d.log, s.c.log) == 0);
@@ -263,7 +266,10 @@ static int test_checkpoint_refuses_bad_bytes(void)
     CHECK(expect_refused(b, s.len, "not a cifar-train checkpoint") == 0);
     memcpy(b, s.bytes, s.len);
     b[8] = 2;   /* the layout before the checkpoint kept the network's text */
-    CHECK(expect_refused(b, s.len, "format version 2; this build reads version 3") == 0);
+    char want[64];
+    snprintf(want, sizeof want, "format version 2; this build reads version %u",
+             CHECKPOINT_VERSION);
+    CHECK(expect_refused(b, s.len, want) == 0);
     /* Valid CRC but bad contents: a model this build lacks, a broken order. */
     memcpy(b, s.bytes, s.len);
     b[30] = 'X';   /* first letter of the model name, after the two empty network
@@ -299,6 +305,7 @@ static int test_checkpoint_refuses_other_model(void)
     float before = bn.m.params.base[0];
     CHECK(checkpoint_restore(&d, gn.bytes, gn.len, &bn.m, "ck", &err) == STATUS_DATA);
     CHECK(strstr(err.msg, "another model or norm") != NULL);
+    CHECK(strstr(err.msg, "is missing, the model's is ") || strstr(err.msg, "] ("));
     CHECK(bn.m.params.base[0] == before);
     checkpoint_free(&d);
     free_sample(&gn), free_sample(&bn);
@@ -354,8 +361,12 @@ static int test_checkpoint_resume_extends(void)
     CHECK(train_resume_config(part.out_dir, &resumed, &err) == STATUS_OK);
     CHECK(resumed.opts.epochs == 2);
     resumed.quiet = true;
-    /* Finished: resuming without more epochs is refused. */
+    /* Finished: resuming with fewer epochs is refused; with as many, it redoes
+     * only the end (no row, no step: the same run after it). */
+    resumed.opts.epochs = 1;
     CHECK(run_with(&resumed, 1, &err) == STATUS_USAGE && strstr(err.msg, "finished"));
+    resumed.opts.epochs = 2;
+    CHECK(run_ok(&resumed, 1) == 0);
     resumed.opts.epochs = 4;
     CHECK(run_ok(&resumed, 1) == 0);
     return same_runs(whole.out_dir, part.out_dir);
@@ -506,6 +517,30 @@ int fuzz_netfile_parse(const unsigned char *data, size_t len);
 
 /* Every file in tests/fuzz/corpus.list ("target path" per line) through its target:
  * seeds and crash reproducers alike must run cleanly (ASan in make sanitize). */
+/* The checkpoint seeds of the fuzz corpus decode with this build: a format bump
+ * must carry them along, or the fuzzer starts from files it refuses at once. */
+static int test_checkpoint_seeds_current(void)
+{
+    static const char *const seeds[] = {"tests/fuzz/seeds/checkpoint_decode/tiny_bn",
+                                        "tests/fuzz/seeds/checkpoint_decode/tiny_gn_mid"};
+    for (size_t i = 0; i < sizeof seeds / sizeof seeds[0]; i++) {
+        unsigned char *bytes;
+        size_t len;
+        Error err;
+        Checkpoint c;
+        CHECK(checkpoint_read_file(seeds[i], &bytes, &len, &err) == STATUS_OK);
+        Status st = checkpoint_decode(&c, bytes, len, seeds[i], &err);
+        free(bytes);
+        if (st != STATUS_OK)
+            fprintf(stderr, "  %s\n", err.msg);
+        CHECK(st == STATUS_OK);
+        bool mid = c.in_epoch;
+        checkpoint_free(&c);
+        CHECK(mid == (i == 1));
+    }
+    return 0;
+}
+
 static int test_fuzz_corpus_replay(void)
 {
     FILE *list = fopen("tests/fuzz/corpus.list", "r");
@@ -539,6 +574,76 @@ static int test_fuzz_corpus_replay(void)
     return 0;
 }
 
+/* A checkpoint with a NaN running statistic: training (batch statistics) stays
+ * finite but the test loss would not; the run stops as diverged at the epoch's end
+ * and logs no row for it. */
+static int test_checkpoint_nan_statistics_diverge(void)
+{
+    TrainConfig cfg, again;
+    config(&cfg, "nanstats");
+    cfg.opts.epochs = 1;
+    CHECK(run_ok(&cfg, 1) == 0);
+    char ck[TRAIN_PATH_MAX + 32];
+    snprintf(ck, sizeof ck, "%s/" CHECKPOINT_FILE, cfg.out_dir);
+    size_t len;
+    unsigned char *bytes = read_all(ck, &len);
+    Checkpoint c;
+    Error err;
+    CHECK(bytes && checkpoint_decode(&c, bytes, len, ck, &err) == STATUS_OK);
+    Model m;
+    ModelConfig mc = cfg.opts.model;
+    CHECK(model_build(&m, &mc, CIFAR_IMAGE_SHAPE, &err) == STATUS_OK);
+    CHECK(checkpoint_restore(&c, bytes, len, &m, ck, &err) == STATUS_OK);
+    CHECK(m.nstats > 0);
+    m.stats.base[m.nstats - 1] = NAN;   /* a variance: the last layer's */
+    size_t n = checkpoint_encode(NULL, 0, &c, &m);
+    unsigned char *bad = malloc(n);
+    CHECK(bad && checkpoint_encode(bad, n, &c, &m) == n);
+    CHECK(report_write_atomic(ck, bad, n, &err) == STATUS_OK);
+    CHECK(train_resume_config(cfg.out_dir, &again, &err) == STATUS_OK);
+    again.opts.epochs = 2;
+    again.quiet = true;
+    Status st = run_with(&again, 1, &err);
+    if (st != STATUS_DIVERGED)
+        fprintf(stderr, "  status %d: %s\n", (int)st, err.msg);
+    CHECK(st == STATUS_DIVERGED && strstr(err.msg, "running statistics became NaN"));
+    char *log = test_log_without_seconds(cfg.out_dir);
+    CHECK(log && strstr(log, "\n2,") == NULL && strstr(log, "nan") == NULL);
+    free(log), free(bad), free(bytes);
+    checkpoint_free(&c);
+    model_free(&m);
+    return 0;
+}
+
+/* A checkpoint copied from another run directory is refused by its run id, and
+ * nothing changes: the directory's log stays its own. */
+static int test_checkpoint_other_run_refused(void)
+{
+    TrainConfig a, b, again;
+    config(&a, "run-a");
+    config(&b, "run-b");
+    a.opts.epochs = b.opts.epochs = 1;
+    b.opts.model.norm = NORM_GN;
+    CHECK(run_ok(&a, 1) == 0 && run_ok(&b, 1) == 0);
+    char cka[TRAIN_PATH_MAX + 32], ckb[TRAIN_PATH_MAX + 32];
+    snprintf(cka, sizeof cka, "%s/" CHECKPOINT_FILE, a.out_dir);
+    snprintf(ckb, sizeof ckb, "%s/" CHECKPOINT_FILE, b.out_dir);
+    size_t len;
+    unsigned char *bytes = read_all(cka, &len);
+    Error err;
+    CHECK(bytes && report_write_atomic(ckb, bytes, len, &err) == STATUS_OK);
+    char *log0 = test_log_without_seconds(b.out_dir);
+    CHECK(train_resume_config(b.out_dir, &again, &err) == STATUS_OK);
+    again.opts.epochs = 2;
+    again.quiet = true;
+    Status st = run_with(&again, 1, &err);
+    CHECK(st == STATUS_DATA && strstr(err.msg, "another run directory"));
+    char *log1 = test_log_without_seconds(b.out_dir);
+    CHECK(log0 && log1 && strcmp(log0, log1) == 0 && strstr(log1, ",gn,"));
+    free(log0), free(log1), free(bytes);
+    return 0;
+}
+
 const TestCase checkpoint_tests[] = {
     {"checkpoint_crc32", test_checkpoint_crc32},
     {"checkpoint_round_trip", test_checkpoint_round_trip},
@@ -550,6 +655,9 @@ const TestCase checkpoint_tests[] = {
     {"checkpoint_resume_refusals", test_checkpoint_resume_refusals},
     {"checkpoint_resume_other_dataset", test_checkpoint_resume_other_dataset},
     {"checkpoint_divergence_keeps_last", test_checkpoint_divergence_keeps_last},
+    {"checkpoint_nan_statistics_diverge", test_checkpoint_nan_statistics_diverge},
+    {"checkpoint_other_run_refused", test_checkpoint_other_run_refused},
     {"fuzz_corpus_replay", test_fuzz_corpus_replay},
+    {"checkpoint_seeds_current", test_checkpoint_seeds_current},
     {NULL, NULL},
 };

@@ -71,7 +71,7 @@ static int test_read_three_records(void)
     const unsigned char labels[3] = {6, 9, 0};
     CHECK(write_batch(dir, "three.bin", 3, labels, 0));
     snprintf(path, sizeof path, "%s/three.bin", dir);
-    CifarSet set = {0, NULL, NULL};
+    CifarSet set = {0};
     Error err;
     CHECK(cifar_read_file(&set, path, 0, &err) == STATUS_OK);
     CHECK(set.count == 3);
@@ -89,7 +89,7 @@ static int test_parse_limit_appends(void)
     unsigned char buf[3 * CIFAR_RECORD_BYTES];
     const unsigned char labels[3] = {1, 2, 3};
     make_records(buf, 3, labels, 10);
-    CifarSet set = {0, NULL, NULL};
+    CifarSet set = {0};
     Error err;
     CHECK(cifar_parse(&set, buf, sizeof buf, "mem", 2, &err) == STATUS_OK);
     CHECK(set.count == 2);
@@ -113,7 +113,7 @@ static int test_load_train_limit_across_files(void)
     CHECK(write_batch(dir, "data_batch_2.bin", 3, second, 3));
     char missing[512];
     test_path_fresh(missing, sizeof missing, dir, "data_batch_3.bin");
-    CifarSet set = {0, NULL, NULL};
+    CifarSet set = {0};
     Error err;
     /* data_batch_3.bin does not exist, so this passes only if loading stops early. */
     CHECK(cifar_load_train(&set, dir, 4, &err) == STATUS_OK);
@@ -138,7 +138,7 @@ static Status parse_sized(size_t len, const char *name, Error *err)
     static unsigned char buf[3 * CIFAR_RECORD_BYTES];
     const unsigned char labels[3] = {2, 2, 2};
     make_records(buf, 3, labels, 0);
-    CifarSet set = {0, NULL, NULL};
+    CifarSet set = {0};
     Status st = cifar_parse(&set, buf, len, name, 0, err);
     cifar_free(&set);
     return st;
@@ -154,7 +154,7 @@ static int test_truncated_file(void)
     unsigned char buf[2 * CIFAR_RECORD_BYTES];
     make_records(buf, 2, labels, 0);
     CHECK(write_file(path, buf, sizeof buf - 100));
-    CifarSet set = {0, NULL, NULL};
+    CifarSet set = {0};
     Error err;
     CHECK(cifar_read_file(&set, path, 0, &err) == STATUS_DATA);
     CHECK(set.count == 0 && set.labels == NULL);
@@ -180,7 +180,7 @@ static int test_file_in_pieces(void)
     labels[BAD] = 12;
     CHECK(write_batch(dir, "badlate.bin", COUNT, labels, 0));
     free(labels);
-    CifarSet set = {0, NULL, NULL};
+    CifarSet set = {0};
     Error err;
     snprintf(path, sizeof path, "%s/big.bin", dir);
     int fail = cifar_read_file(&set, path, LIMIT, &err) != STATUS_OK || set.count != LIMIT;
@@ -213,7 +213,7 @@ static int test_empty_file(void)
     CHECK(test_tmpdir_copy(dir, sizeof dir));
     test_path_fresh(path, sizeof path, dir, "empty.bin");
     CHECK(write_file(path, (const unsigned char *)"", 0));
-    CifarSet set = {0, NULL, NULL};
+    CifarSet set = {0};
     Error err;
     CHECK(cifar_read_file(&set, path, 0, &err) == STATUS_DATA);
     CHECK(strstr(err.msg, path) != NULL);
@@ -227,7 +227,7 @@ static int test_bad_label_leaves_set_unchanged(void)
     const unsigned char good_label[1] = {7}, bad_labels[3] = {1, 2, 10};
     make_records(good, 1, good_label, 5);
     make_records(bad, 3, bad_labels, 0);
-    CifarSet set = {0, NULL, NULL};
+    CifarSet set = {0};
     Error err;
     CHECK(cifar_parse(&set, good, sizeof good, "good.bin", 0, &err) == STATUS_OK);
     CHECK(cifar_parse(&set, bad, sizeof bad, "bad.bin", 0, &err) == STATUS_DATA);
@@ -244,7 +244,7 @@ static int test_missing_file_and_dir(void)
     char dir[256], path[512];
     CHECK(test_tmpdir_copy(dir, sizeof dir));
     test_path_fresh(path, sizeof path, dir, "nothing.bin");
-    CifarSet set = {0, NULL, NULL};
+    CifarSet set = {0};
     Error err;
     CHECK(cifar_read_file(&set, path, 0, &err) == STATUS_IO);
     CHECK(strstr(err.msg, path) != NULL);
@@ -269,7 +269,7 @@ static int test_directory_instead_of_file(void)
     snprintf(path, sizeof path, "%s/test_batch.bin", dir);
     Error err;
     CHECK(platform_mkdirs(path, &err) == STATUS_OK);
-    CifarSet set = {0, NULL, NULL};
+    CifarSet set = {0};
     CHECK(cifar_load_test(&set, dir, 0, &err) == STATUS_IO);
     CHECK(strstr(err.msg, path) != NULL);
     CHECK(strstr(err.msg, "not a regular file") != NULL);

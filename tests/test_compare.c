@@ -127,6 +127,34 @@ static int test_curves_svg(void)
     CHECK(ok);
     CHECK(strstr(b.data, ">loss<") && strstr(b.data, ">accuracy<"));
     CHECK(strstr(b.data, ">train<") && strstr(b.data, ">test<"));
+    CHECK(strstr(b.data, ">train objective (smoothed)<"));
+    /* A log without train_ce or flip accuracy draws no empty series for them. */
+    CHECK(!strstr(b.data, "train cross-entropy") && !strstr(b.data, "flip-averaged"));
+    strbuf_free(&b);
+    runlog_free(&log);
+    return 0;
+}
+
+/* Today's log: the plain cross-entropy beside the objective, the flip accuracy where
+ * measured, and the learning rate, each a curve of its own. */
+static int test_curves_svg_all_columns(void)
+{
+    static const char *const text =
+        "epoch,norm,seed,lr,train_loss,train_acc,test_loss,test_acc,seconds,model,"
+        "test_acc_flip,train_ce,run_id\n"
+        "1,bn,1,0.125,2.0,30.00,1.9,35.50,10.0,s8,,1.75,00000000000000ab\n"
+        "2,bn,1,0.0625,1.5,45.00,1.4,52.25,10.5,s8,53.00,1.25,00000000000000ab\n";
+    RunLog log;
+    Error err;
+    CHECK(runlog_parse(&log, text, "log.csv", &err) == STATUS_OK);
+    CHECK(log.n == 2 && log.rows[0].train_ce == 1.75 && log.rows[1].train_ce == 1.25);
+    CHECK(log.rows[0].lr == 0.125 && log.rows[1].lr == 0.0625);
+    CHECK(isnan(log.rows[0].test_acc_flip) && log.rows[1].test_acc_flip == 53.0);
+    StrBuf b;
+    strbuf_init(&b);
+    runfiles_curves(&b, &log, "runs/bn");
+    CHECK(strstr(b.data, ">train cross-entropy<") && strstr(b.data, ">test cross-entropy<"));
+    CHECK(strstr(b.data, ">test, flip-averaged<") && strstr(b.data, ">learning rate<"));
     strbuf_free(&b);
     runlog_free(&log);
     return 0;
@@ -276,6 +304,7 @@ static int test_compare_parse(void)
 
 const TestCase compare_tests[] = {
     {"runlog_parse_by_name", test_runlog_parse_by_name},
+    {"curves_svg_all_columns", test_curves_svg_all_columns},
     {"compare_table_and_chart", test_compare_table_and_chart},
     {"compare_load_dir", test_compare_load_dir},
     {"compare_groups", test_compare_groups},

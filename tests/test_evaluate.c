@@ -138,7 +138,7 @@ static int test_evaluate_flip_average(void)
                 (unsigned char)(base + slope * (k % CIFAR_SIDE) + (int)rng_below(&rng, 8));
     }
     memset(labels, 0, sizeof labels);
-    CifarSet set = {N, labels, pixels};
+    CifarSet set = {.count = N, .labels = labels, .pixels = pixels};
     size_t correct = 0, changed_plain = 0, changed_mirrored = 0;
     for (size_t i = 0; i < N; i++) {
         double avg[CIFAR_CLASSES] = {0};

@@ -234,6 +234,52 @@ static int test_csvlog_open_fails_in_missing_dir(void)
     return 0;
 }
 
+static int write_text(const char *path, const char *text)
+{
+    Error err;
+    CHECK(report_write_atomic(path, text, strlen(text), &err) == STATUS_OK);
+    return 0;
+}
+
+/* The run directory's lock: taken, refused while a live process holds it (pid 1
+ * always lives), taken over from a process that is gone (a pid above any pid_max),
+ * refused when it holds no pid; removing it says why it failed. */
+static int test_lock(void)
+{
+    char dir[256], path[512], mine[64];
+    CHECK(test_tmpdir_copy(dir, sizeof dir));
+    snprintf(path, sizeof path, "%s/" REPORT_LOCK_FILE, dir);
+    RunLock lk;
+    long stale = -1;
+    Error err;
+    CHECK(report_lock(&lk, dir, "now", &stale, &err) == STATUS_OK && lk.held);
+    CHECK(stale == 0);
+    unsigned char *text;
+    size_t len;
+    CHECK(readfile_whole(path, &text, &len, &err) == STATUS_OK);
+    snprintf(mine, sizeof mine, "pid %ld\nstarted now\n", platform_pid());
+    CHECK(strcmp((char *)text, mine) == 0);
+    free(text);
+    report_unlock(&lk);
+    CHECK(!platform_kind(path) && !lk.held);
+    CHECK(write_text(path, "pid 1\nstarted then\n") == 0);
+    CHECK(report_lock(&lk, dir, "now", &stale, &err) == STATUS_IO && !lk.held);
+    CHECK(strstr(err.msg, "in use by process 1 (started then;") != NULL);
+    report_unlock(&lk);
+    CHECK(platform_kind(path) != NULL);   /* not ours: left alone */
+    CHECK(write_text(path, "pid 2000000000\nstarted then\n") == 0);
+    CHECK(report_lock(&lk, dir, "now", &stale, &err) == STATUS_OK && lk.held);
+    CHECK(stale == 2000000000);
+    report_unlock(&lk);
+    CHECK(write_text(path, "") == 0);
+    CHECK(report_lock(&lk, dir, "now", &stale, &err) == STATUS_IO);
+    CHECK(strstr(err.msg, "holds no process id") != NULL);
+    CHECK(report_remove(path, &err) == STATUS_OK);
+    CHECK(report_remove(path, &err) == STATUS_IO);
+    CHECK(strstr(err.msg, path) && strstr(err.msg, ": ") && !strstr(err.msg, "unknown"));
+    return 0;
+}
+
 const TestCase report_tests[] = {
     {"report_ppm_golden", test_ppm_golden},
     {"report_write_atomic_replaces", test_write_atomic_replaces},
@@ -245,5 +291,6 @@ const TestCase report_tests[] = {
     {"report_csvlog_header_once", test_csvlog_header_once},
     {"report_csvlog_empty_file_gets_header", test_csvlog_empty_file_gets_header},
     {"report_csvlog_open_fails_in_missing_dir", test_csvlog_open_fails_in_missing_dir},
+    {"report_lock", test_lock},
     {NULL, NULL},
 };

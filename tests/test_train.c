@@ -5,7 +5,9 @@
  * trains in a fresh order drawn from the seed. */
 #include <stdlib.h>
 #include <string.h>
+#include "base/readfile.h"
 #include "report/report.h"
+#include "report/runlog.h"
 #include "test.h"
 #include "train/checkpoint.h"
 #include "train/train.h"
@@ -95,6 +97,37 @@ static int test_train_learns(void)
     int wrong = count_lines(path) - 1;
     CHECK(wrong >= 0);
     CHECK(fabs(100.0 * (1.0 - wrong / (double)SYN_TEST) - acc) < 0.01);
+    return 0;
+}
+
+/* train_ce is the plain cross-entropy of the training batches: without label
+ * smoothing it is the objective itself (train_loss), up to how each is summed. */
+static int test_train_logs_plain_ce(void)
+{
+    const char *data = synthetic_dir();
+    CHECK(data != NULL);
+    char out[512], path[600];
+    snprintf(out, sizeof out, "%s/plain-ce", data);
+    TrainConfig cfg;
+    config(&cfg, data, out);
+    cfg.opts.epochs = 2;
+    cfg.opts.label_smoothing = 0.0f;
+    CHECK(run(&cfg, 1) == 0);
+    snprintf(path, sizeof path, "%s/log.csv", out);
+    unsigned char *text;
+    size_t len;
+    Error err;
+    CHECK(readfile_whole(path, &text, &len, &err) == STATUS_OK);
+    RunLog log;
+    Status st = runlog_parse(&log, (const char *)text, path, &err);
+    free(text);
+    CHECK(st == STATUS_OK);
+    int ok = log.n == 2;
+    for (int i = 0; ok && i < log.n; i++)
+        ok = fabs(log.rows[i].train_ce - log.rows[i].train_loss) <=
+             1e-5 * log.rows[i].train_loss;
+    runlog_free(&log);
+    CHECK(ok);
     return 0;
 }
 
@@ -242,6 +275,7 @@ static int test_train_shuffles_each_epoch(void)
 const TestCase train_tests[] = {
     {"train_learns", test_train_learns},
     {"train_reproducible", test_train_reproducible},
+    {"train_logs_plain_ce", test_train_logs_plain_ce},
     {"train_keeps_existing_log", test_train_keeps_existing_log},
     {"train_rejects_big_batch", test_train_rejects_big_batch},
     {"train_shuffles_each_epoch", test_train_shuffles_each_epoch},

@@ -1,7 +1,8 @@
 /* interrupt.h - SIGINT and SIGTERM as a flag (a lock-free <stdatomic.h> int, so any
  * thread may take the signal). The handler is installed for one delivery
  * (platform_catch_once: POSIX sigaction, or C11 signal() where there is none) and
- * only records the signal, so a second one of either kind ends the process at once,
+ * only records the signal (once interrupt_defer was called; before, it ends the
+ * process at once), so a second one of either kind ends the process at once,
  * and a write the first one interrupts is restarted rather than failed. Training polls
  * interrupt_requested between steps, saves its state and returns
  * STATUS_INTERRUPTED; main then re-raises the signal so the shell sees 130 or 143 and
@@ -13,6 +14,9 @@
 
 /* Catch SIGINT and SIGTERM (once each). */
 void interrupt_install(void);
+/* From now on a first signal is only recorded (before: it ends the process at
+ * once, the way a second one does). Training calls it before its first step. */
+void interrupt_defer(void);
 /* True once a caught signal arrived. */
 bool interrupt_requested(void);
 /* The signal caught, 0 if none. */

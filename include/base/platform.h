@@ -14,6 +14,14 @@ Status platform_mkdirs(const char *path, Error *err);
 /* True if path exists and is a directory / a regular file. */
 bool platform_is_dir(const char *path);
 bool platform_is_file(const char *path);
+/* What path is: "file" (a regular one), "directory", "FIFO", "device", "socket" or
+ * "special file"; NULL if it does not exist (or cannot be looked at). */
+const char *platform_kind(const char *path);
+/* Open the regular file path for reading without blocking in open() (O_NONBLOCK,
+ * cleared once open): NULL with errno set if it cannot be opened, or NULL with *kind
+ * naming what it is if it is not a regular file (platform_kind's words); *kind is
+ * NULL otherwise. Where there is no POSIX, plain fopen. */
+FILE *platform_open_read(const char *path, const char **kind);
 /* True if a and b name the same existing file (POSIX: the same device and inode,
  * so links and "dir/../x" spellings match); without POSIX, if the strings are
  * equal. */
@@ -38,6 +46,14 @@ bool platform_watch_resize(void);
 bool platform_resized(void);
 /* Peak resident set size in bytes, 0 where unknown. */
 size_t platform_peak_rss(void);
+/* Ignore SIGPIPE, so that a closed pipe on stdout fails a write with EPIPE rather
+ * than ending the process (no-op where there is none). */
+void platform_ignore_sigpipe(void);
+/* This process's id, 0 where unknown. */
+long platform_pid(void);
+/* True if a process pid exists (POSIX kill(pid, 0)); true where unknown, so that a
+ * lock is never taken from a live holder. */
+bool platform_process_alive(long pid);
 /* Online processors, at least 1 (1 where unknown). */
 int platform_cpu_count(void);
 /* Wall-clock seconds from an arbitrary origin (C11 timespec_get). */

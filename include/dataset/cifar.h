@@ -28,6 +28,10 @@ typedef struct {
     size_t count;
     unsigned char *labels;  /* [count] */
     unsigned char *pixels;  /* [count][3][32][32], as in the file */
+    /* Set by cifar_load_train/test to a note naming the first file read whose
+     * record count is not CIFAR_RECORDS_PER_FILE ("" when all were): such files are
+     * taken (small test sets are made this way) but worth a warning. */
+    char odd[160];
 } CifarSet;
 
 /* Parse records from bytes in memory (name is used in messages), appending at most

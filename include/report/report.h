@@ -5,6 +5,7 @@
 #ifndef CIFAR_REPORT_H
 #define CIFAR_REPORT_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdio.h>
 #include "base/status.h"
@@ -14,9 +15,27 @@
 Status report_write_atomic(const char *path, const void *data, size_t len,
                            Error *err);
 
-/* Delete the file path. Fails with STATUS_IO, "cannot remove PATH", when it cannot
+/* Delete the file path. Fails with STATUS_IO, "cannot remove PATH: REASON", when it cannot
  * (a missing file too: callers that allow one check first or ignore the status). */
 Status report_remove(const char *path, Error *err);
+
+/* A run directory's lock: a file created only if none is there (C11 fopen "wx"),
+ * holding "pid N" and "started TIME" lines. */
+#define REPORT_LOCK_FILE "lock"
+typedef struct {
+    char path[4096];
+    bool held;
+} RunLock;
+
+/* Take dir's lock, writing started (a time) into it. A lock whose process is gone
+ * (platform_process_alive) is stale: it is removed and taken over, and its pid
+ * returned in *stale_pid for a notice (0 otherwise). Fails with STATUS_IO naming the
+ * holder's pid and start when a live process holds it, or when the lock file holds
+ * no pid (being written, or not ours), or cannot be created. */
+Status report_lock(RunLock *lk, const char *dir, const char *started,
+                   long *stale_pid, Error *err);
+/* Remove the lock if lk holds it. */
+void report_unlock(RunLock *lk);
 
 /* Binary PPM (P6) of a w x h image from planar rgb[3][h][w] bytes. Returns the
  * encoded size; writes it to out when out is not NULL (call once with NULL to

@@ -10,9 +10,12 @@
 #include <stddef.h>
 #include "base/status.h"
 
-/* Missing optional values (seconds, test_acc_flip) are NaN. */
+/* Missing optional values (seconds, test_acc_flip, train_ce, lr) are NaN. train_loss
+ * is the training objective (label-smoothed), train_ce the plain cross-entropy of
+ * the same training batches. */
 typedef struct {
     double epoch, train_loss, train_acc, test_loss, test_acc, seconds, test_acc_flip;
+    double train_ce, lr;
 } RunLogRow;
 
 typedef struct {
@@ -22,8 +25,8 @@ typedef struct {
 } RunLog;
 
 /* Parse log.csv text (name is used in messages). Needs the columns epoch,
- * train_loss, train_acc, test_loss, test_acc; seconds, test_acc_flip, norm and model
- * are optional.
+ * train_loss, train_acc, test_loss, test_acc; seconds, test_acc_flip, train_ce, lr,
+ * norm and model are optional.
  * A last line without its newline (a row still being written) is ignored. Fails
  * with STATUS_DATA naming the line for a missing column or a bad number,
  * STATUS_NOMEM when memory runs out; log is empty on failure. */

@@ -22,8 +22,9 @@
 #define CHECKPOINT_MAGIC_BYTES 8
 /* Bump on any change of the layout (a new stored option too); older versions are
  * refused with a message. 2: the options in RUNOPTS_LIST's order. 3: the network's
- * file path and text before the options. */
-#define CHECKPOINT_VERSION 3u
+ * file path and text before the options. 4: the run id in the progress record.
+ * 5: the partial epoch's plain cross-entropy after its objective. */
+#define CHECKPOINT_VERSION 5u
 /* Longest data directory stored, with its terminating NUL. */
 #define CHECKPOINT_PATH_MAX RUNOPTS_PATH_MAX
 /* Larger files are refused before reading (the s8 model's is about 1 MB). */
@@ -37,11 +38,13 @@ typedef struct {
      * opts.model.threads is not stored: decoding leaves it 0. */
     RunOptions opts;
     /* progress */
+    uint64_t run_id;        /* drawn when the run started; log.csv and run.txt too */
     int epochs_done;        /* finished epochs: rows in the log */
     bool in_epoch;          /* epoch epochs_done + 1 has started: order is shuffled */
     uint64_t next;          /* its next image position in order (in_epoch only) */
     int64_t step;           /* SGD steps taken */
-    double tally_loss;      /* that epoch's partial sums so far (in_epoch only) */
+    double tally_loss;      /* that epoch's partial sums so far (in_epoch only): */
+    double tally_ce;        /* objective and plain cross-entropy, */
     uint64_t tally_correct, tally_count;
     Rng shuffle, augment_rng;
     size_t train_count;     /* training images */

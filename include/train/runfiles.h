@@ -24,6 +24,7 @@ typedef struct {
     bool force;
     bool quiet;             /* also: no summary on stdout at the end */
     const char *version;    /* the tool's, for run.txt */
+    uint64_t run_id;        /* the run's id (train.c), for run.txt */
     const Model *model;
     int threads;
     int first_epoch;        /* the first this process trains (> 1 when resumed) */
@@ -44,9 +45,16 @@ Status runfiles_epoch(const RunFiles *rf, Error *err);
 Status runfiles_finish(const RunFiles *rf, const CifarSet *test,
                        const unsigned char *pred, const float *conf, Error *err);
 
+/* After an interrupt or a divergence: run.txt again, with status (a word). */
+Status runfiles_stopped(const RunFiles *rf, const char *status, Error *err);
+/* The time now, UTC, ISO 8601, or "unknown", into buf. */
+void runfiles_now(char *buf, size_t cap);
+
 /* run.txt text; log is NULL while running, else the finished run's log and its
  * wall time in seconds. */
 void runfiles_info(StrBuf *out, const RunFiles *rf, const RunLog *log, double wall);
+/* The same with status for a run that has not finished ("running", "interrupted"). */
+void runfiles_info_status(StrBuf *out, const RunFiles *rf, const char *status);
 /* curves.svg text for a log. */
 void runfiles_curves(StrBuf *out, const RunLog *log, const char *title);
 

@@ -5,7 +5,9 @@
  * because any thread of the worker pool may be the one that takes the signal.
  * platform_catch_once installs the handler for one delivery; only where it cannot
  * (no sigaction) does the handler reset the action itself, with signal(). No
- * printing here: stdio is not async-signal-safe; training says so at its next step. */
+ * printing here: stdio is not async-signal-safe; training says so at its next step.
+ * Until training begins (interrupt_defer) there is nothing to save, and the first
+ * signal ends the process at once, as a second one does. */
 #include <signal.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -18,6 +20,9 @@
 _Static_assert(ATOMIC_INT_LOCK_FREE == 2, "the signal flag must be lock-free");
 
 static atomic_int caught;
+/* Whether a first signal is only recorded (training has begun, so there is state
+ * to save) or ends the process at once (nothing to save yet). */
+static atomic_int deferring;
 /* Whether the handler must restore the default action itself; set before the
  * handlers are installed. */
 static atomic_int reset_in_handler;
@@ -33,7 +38,7 @@ static void on_signal(int sig)
     bool plain_c = atomic_load(&reset_in_handler);
     if (plain_c)
         signal(sig, SIG_DFL);
-    if (atomic_exchange(&caught, sig) == 0)
+    if (atomic_load(&deferring) && atomic_exchange(&caught, sig) == 0)
         return;
     if (plain_c)
         _Exit(128 + sig);
@@ -49,6 +54,11 @@ void interrupt_install(void)
         signal(SIGINT, on_signal);
         signal(SIGTERM, on_signal);
     }
+}
+
+void interrupt_defer(void)
+{
+    atomic_store(&deferring, 1);
 }
 
 bool interrupt_requested(void)

@@ -1,11 +1,12 @@
-/* platform.c - the POSIX calls C11 lacks (mkdir, stat, fsync, isatty, getrusage,
- * sigaction, the terminal's size and SIGWINCH, opendir), each with a fallback where
- * the platform has none. */
+/* platform.c - the POSIX calls C11 lacks (mkdir, stat, open, fsync, isatty,
+ * getrusage, sigaction, getpid, kill, the terminal's size and SIGWINCH, opendir), each
+ * with a fallback where the platform has none. */
 #if defined(__unix__) || defined(__APPLE__)
 #define _POSIX_C_SOURCE 200809L
 #define HAVE_POSIX 1
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <sys/ioctl.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
@@ -39,6 +40,71 @@ bool platform_is_file(const char *path)
     if (f)
         fclose(f);
     return f != NULL;
+#endif
+}
+
+const char *platform_kind(const char *path)
+{
+#ifdef HAVE_POSIX
+    struct stat st;
+    if (stat(path, &st) != 0)
+        return NULL;
+    if (S_ISREG(st.st_mode))
+        return "file";
+    if (S_ISDIR(st.st_mode))
+        return "directory";
+    if (S_ISFIFO(st.st_mode))
+        return "FIFO";
+    if (S_ISCHR(st.st_mode) || S_ISBLK(st.st_mode))
+        return "device";
+    if (S_ISSOCK(st.st_mode))
+        return "socket";
+    return "special file";
+#else
+    FILE *f = fopen(path, "rb");
+    if (f)
+        fclose(f);
+    return f ? "file" : NULL;
+#endif
+}
+
+#ifdef HAVE_POSIX
+/* Open with O_NONBLOCK, so that a FIFO or a device cannot block in open(); the file
+ * is checked to be a regular one on the descriptor (what stat saw may have been
+ * replaced since), then made blocking again for stdio. */
+static FILE *open_regular(const char *path, const char **kind)
+{
+    int fd = open(path, O_RDONLY | O_NONBLOCK);
+    if (fd < 0)
+        return NULL;
+    struct stat st;
+    int flags = fcntl(fd, F_GETFL);
+    FILE *f = NULL;
+    if (fstat(fd, &st) != 0 || flags < 0 || !S_ISREG(st.st_mode))
+        *kind = S_ISDIR(st.st_mode) ? "directory" : "special file";
+    else if (fcntl(fd, F_SETFL, flags & ~O_NONBLOCK) == 0)
+        f = fdopen(fd, "rb");
+    if (!f) {
+        int saved = errno;
+        close(fd);
+        errno = saved;
+    }
+    return f;
+}
+#endif
+
+FILE *platform_open_read(const char *path, const char **kind)
+{
+    *kind = NULL;
+#ifdef HAVE_POSIX
+    const char *k = platform_kind(path);
+    if (k && strcmp(k, "file") != 0) {
+        *kind = k;
+        return NULL;
+    }
+    return open_regular(path, kind);
+#else
+    return fopen(path, "rb");
 #endif
 }
 
@@ -157,6 +223,39 @@ bool platform_catch_once(int sig, void (*handler)(int))
 #else
     signal(sig, handler);
     return false;
+#endif
+}
+
+void platform_ignore_sigpipe(void)
+{
+#if defined(HAVE_POSIX) && defined(SIGPIPE)
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = SIG_IGN;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGPIPE, &sa, NULL);
+#endif
+}
+
+long platform_pid(void)
+{
+#ifdef HAVE_POSIX
+    return (long)getpid();
+#else
+    return 0;
+#endif
+}
+
+bool platform_process_alive(long pid)
+{
+#ifdef HAVE_POSIX
+    /* Signal 0 checks only: EPERM means it exists under another user. */
+    if (pid <= 0 || (long)(pid_t)pid != pid)
+        return false;
+    return kill((pid_t)pid, 0) == 0 || errno == EPERM;
+#else
+    (void)pid;
+    return true;
 #endif
 }
 

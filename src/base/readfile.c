@@ -20,20 +20,18 @@ static const char *why(int errnum)
     return errnum ? strerror(errnum) : "unknown error";
 }
 
-/* Opens the regular file path for reading into *f. */
+/* Opens the regular file path for reading into *f. Anything else (a directory, a
+ * FIFO, a device) is refused before it is opened, so that none can block. */
 static Status open_to_read(const char *path, FILE **f, Error *err)
 {
+    const char *kind;
     errno = 0;
-    *f = fopen(path, "rb");
+    *f = platform_open_read(path, &kind);
+    if (!*f && kind)
+        return error_set(err, STATUS_IO, "%s is not a regular file (it is a %s)", path,
+                         kind);
     if (!*f)
         return error_set(err, STATUS_IO, "cannot open %s: %s", path, why(errno));
-    /* fopen succeeds on a directory on POSIX; say so before fread fails oddly. */
-    if (!platform_is_file(path)) {
-        fclose(*f);   /* opened for reading only: nothing to lose on close */
-        *f = NULL;
-        return error_set(err, STATUS_IO, "%s is not a regular file (a directory?)",
-                         path);
-    }
     return STATUS_OK;
 }
 

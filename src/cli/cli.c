@@ -102,12 +102,19 @@ static Status bad_value(const Option *o, const char *v, const char *why, Error *
     return error_set(err, STATUS_USAGE, "--%s: '%s' %s", o->name, v, why);
 }
 
+/* Decimal digits, sign, point and exponent only: strtod would also take hex
+ * ("0x10"), "inf" and leading spaces, strtol leading spaces. */
+static bool decimal(const char *v)
+{
+    return *v && strspn(v, "0123456789+-.eE") == strlen(v);
+}
+
 static Status parse_real(const Option *o, const char *v, double *out, Error *err)
 {
     char *end;
     errno = 0;
-    double d = strtod(v, &end);
-    if (end == v || *end != '\0' || errno == ERANGE || !isfinite(d))
+    double d = decimal(v) ? strtod(v, &end) : 0.0;
+    if (!decimal(v) || end == v || *end != '\0' || errno == ERANGE || !isfinite(d))
         return bad_value(o, v, "is not a number", err);
     if (d < o->min || d > o->max) {
         char why[96];
@@ -123,7 +130,7 @@ static Status parse_whole(const Option *o, const char *v, unsigned long long max
 {
     char *end;
     errno = 0;
-    if (*v == '-' || *v == '+' || *v == ' ')
+    if (*v == '-' || *v == '+' || !decimal(v))
         return bad_value(o, v, "is not a whole number >= 0", err);
     unsigned long long u = strtoull(v, &end, 10);
     if (end == v || *end != '\0' || errno == ERANGE || u > max)
@@ -136,8 +143,8 @@ static Status set_int(const Option *o, const char *v, char *target, Error *err)
 {
     char *end;
     errno = 0;
-    long n = strtol(v, &end, 10);
-    if (end == v || *end != '\0' || errno == ERANGE)
+    long n = decimal(v) ? strtol(v, &end, 10) : 0;
+    if (!decimal(v) || end == v || *end != '\0' || errno == ERANGE)
         return bad_value(o, v, "is not a whole number", err);
     if (n < (long)o->min || n > (long)o->max) {
         char why[96];
@@ -498,6 +505,12 @@ Status cli_parse(CliCommand *cmd, int argc, char **argv, const char *env_data,
         return parse_use(cmd, c->action, argc, argv, err);
     cmd->action = c->action;
     for (int i = argc > 1 && argv[1][0] != '-' ? 2 : 1; i < argc; i++) {
+        if (strcmp(argv[i], "--") == 0 && i + 1 == argc)
+            break;   /* the end of the options, with no argument after it */
+        if (strcmp(argv[i], "--") == 0)
+            return error_set(err, STATUS_USAGE, "unexpected argument '%s' after -- "
+                             "(this command takes only options; see --help)",
+                             argv[i + 1]);
         st = parse_one(cmd, argc, argv, &i, err);
         if (st != STATUS_OK)
             return st;
@@ -571,6 +584,7 @@ static Status resume_command(const CliCommand *cmd, CliCommand *out, Error *err)
     out->train.opts.model.no_fuse = cmd->no_fuse;
     out->train.opts.model.max_params = cmd->max_params;
     out->train.stop = cmd->train.stop;
+    out->train.steps_begin = cmd->train.steps_begin;
     return STATUS_OK;
 }
 

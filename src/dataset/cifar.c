@@ -159,7 +159,8 @@ Status cifar_parse(CifarSet *set, const unsigned char *bytes, size_t len,
 
 /* As cifar_parse on the file's bytes, read a piece at a time (a label error in a
  * truncated file is reported before the truncation). */
-Status cifar_read_file(CifarSet *set, const char *path, size_t limit, Error *err)
+static Status read_counted(CifarSet *set, const char *path, size_t limit,
+                           size_t *records, Error *err)
 {
     Append a = {set, path, limit, 0, 0};
     size_t len;
@@ -167,7 +168,14 @@ Status cifar_read_file(CifarSet *set, const char *path, size_t limit, Error *err
                                    append_piece, &a, &len, err);
     if (st == STATUS_OK)
         st = check_length(len, path, err);
+    *records = a.seen;
     return append_end(&a, st);
+}
+
+Status cifar_read_file(CifarSet *set, const char *path, size_t limit, Error *err)
+{
+    size_t records;
+    return read_counted(set, path, limit, &records, err);
 }
 
 /* Read dir/name, adding a hint on how to get the data when it cannot be opened. */
@@ -180,7 +188,12 @@ static Status load_file(CifarSet *set, const char *dir, const char *name,
         return error_set(err, STATUS_USAGE, "data directory name too long: %.100s...",
                          dir);
     Error e;
-    Status st = cifar_read_file(set, path, limit, &e);
+    size_t records;
+    Status st = read_counted(set, path, limit, &records, &e);
+    if (st == STATUS_OK && records != CIFAR_RECORDS_PER_FILE && !set->odd[0])
+        snprintf(set->odd, sizeof set->odd, "%.60s holds %zu records, not CIFAR-10's "
+                 "%d (another data set, or a damaged copy?)", name, records,
+                 CIFAR_RECORDS_PER_FILE);
     if (st == STATUS_IO)
         return error_set(err, st, "%s (%s)", e.msg, FETCH_HINT);
     if (st != STATUS_OK)
@@ -190,9 +203,13 @@ static Status load_file(CifarSet *set, const char *dir, const char *name,
 
 static Status check_dir(const char *dir, Error *err)
 {
-    if (!platform_is_dir(dir))
+    const char *kind = platform_kind(dir);
+    if (!kind)
         return error_set(err, STATUS_IO, "data directory %s not found: " FETCH_HINT,
                          dir);
+    if (strcmp(kind, "directory") != 0)
+        return error_set(err, STATUS_IO, "data directory %s is a %s, not a directory: "
+                         FETCH_HINT, dir, kind);
     return STATUS_OK;
 }
 

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "base/platform.h"
+#include "base/readfile.h"
 #include "report/report.h"
 
 #define REPORT_PATH_MAX 4096
@@ -71,9 +72,113 @@ Status report_write_atomic(const char *path, const void *data, size_t len,
 
 Status report_remove(const char *path, Error *err)
 {
+    errno = 0;
     if (remove(path) != 0)
-        return error_set(err, STATUS_IO, "cannot remove %s", path);
+        return error_set(err, STATUS_IO, "cannot remove %s: %s", path, why(errno));
     return STATUS_OK;
+}
+
+/* Create path only if nothing is there (C11 "wx"), holding text, synced. *exists
+ * tells a lock held by someone from a failure to create one. */
+static Status create_lock(const char *path, const char *text, bool *exists,
+                          Error *err)
+{
+    errno = 0;
+    FILE *f = fopen(path, "wx");
+    *exists = !f && (errno == EEXIST || platform_kind(path) != NULL);
+    if (!f)
+        return error_set(err, STATUS_IO, "cannot create %s: %s", path, why(errno));
+    int errnum = 0;
+    const char *step = finish_file(f, text, strlen(text), &errnum);
+    if (step) {
+        remove(path);
+        return error_set(err, STATUS_IO, "cannot %s %s: %s", step, path, why(errnum));
+    }
+    return STATUS_OK;
+}
+
+/* The holder's pid from a lock's text ("pid N\n..."), 0 if there is none (a lock
+ * still being written, or not one of ours). */
+static long lock_pid(const char *text)
+{
+    long pid = 0;
+    return sscanf(text, "pid %ld", &pid) == 1 && pid > 0 ? pid : 0;
+}
+
+/* The lock's text, NULL if it is gone. A lock just created may not hold its pid
+ * yet (fopen "wx" creates it empty, and its creator may be descheduled before it
+ * writes): read again for up to two seconds before taking it as one without a pid. */
+static char *read_lock(const char *path)
+{
+    double give_up = platform_seconds() + 2.0;
+    for (;;) {
+        unsigned char *text;
+        size_t len;
+        Error ignored;
+        if (readfile_whole_max(path, 1024, &text, &len, &ignored) != STATUS_OK)
+            return NULL;
+        if (lock_pid((const char *)text) > 0 || platform_seconds() > give_up)
+            return (char *)text;
+        free(text);
+    }
+}
+
+/* The error for a lock held by a live process (or one that cannot be read). */
+static Status lock_held(const char *dir, const char *path, const char *text,
+                        long pid, Error *err)
+{
+    const char *started = strstr(text, "started ");
+    int len = started ? (int)strcspn(started + 8, "\n") : 0;
+    if (pid <= 0)
+        return error_set(err, STATUS_IO, "%s is in use: its lock file %s holds no "
+                         "process id (not a lock of this tool?); if no run uses the "
+                         "directory, remove it", dir, path);
+    return error_set(err, STATUS_IO, "%s is in use by process %ld (started %.*s; lock "
+                     "file %s)", dir, pid, len, started ? started + 8 : "", path);
+}
+
+Status report_lock(RunLock *lk, const char *dir, const char *started,
+                   long *stale_pid, Error *err)
+{
+    char text[128];
+    *stale_pid = 0;
+    lk->held = false;
+    int n = snprintf(lk->path, sizeof lk->path, "%s/" REPORT_LOCK_FILE, dir);
+    if (n < 0 || (size_t)n >= sizeof lk->path)
+        return error_set(err, STATUS_USAGE, "output path too long: %.100s...", dir);
+    snprintf(text, sizeof text, "pid %ld\nstarted %s\n", platform_pid(), started);
+    for (int attempt = 0; attempt < 2; attempt++) {
+        bool exists;
+        Status st = create_lock(lk->path, text, &exists, err);
+        if (st == STATUS_OK || !exists) {
+            lk->held = st == STATUS_OK;
+            return st;
+        }
+        char *held = read_lock(lk->path);
+        if (!held)
+            continue;   /* gone meanwhile: its holder ended; try again */
+        long pid = lock_pid(held);
+        /* Our own pid in a lock we did not take: an earlier process (a container
+         * restarts its pids) that ended without removing it. */
+        if (pid <= 0 || (pid != platform_pid() && platform_process_alive(pid))) {
+            st = lock_held(dir, lk->path, held, pid, err);
+            free(held);
+            return st;
+        }
+        free(held);
+        *stale_pid = pid;
+        if ((st = report_remove(lk->path, err)) != STATUS_OK)
+            return st;
+    }
+    return error_set(err, STATUS_IO, "%s is in use: another process took its lock %s "
+                     "first", dir, lk->path);
+}
+
+void report_unlock(RunLock *lk)
+{
+    if (lk->held)
+        remove(lk->path);   /* left behind, it is stale and taken over next time */
+    lk->held = false;
 }
 
 size_t ppm_encode(unsigned char *out, int w, int h, const unsigned char *planar)

@@ -7,11 +7,12 @@
 #include "report/runlog.h"
 
 enum { COL_EPOCH, COL_TRAIN_LOSS, COL_TRAIN_ACC, COL_TEST_LOSS, COL_TEST_ACC,
-       COL_SECONDS, COL_TEST_ACC_FLIP, COL_NORM, COL_MODEL, COL_COUNT };
+       COL_SECONDS, COL_TEST_ACC_FLIP, COL_TRAIN_CE, COL_LR, COL_NORM, COL_MODEL,
+       COL_COUNT };
 
 static const char *const column_names[COL_COUNT] = {
     "epoch", "train_loss", "train_acc", "test_loss", "test_acc", "seconds",
-    "test_acc_flip", "norm", "model",
+    "test_acc_flip", "train_ce", "lr", "norm", "model",
 };
 /* Columns before this one must be present. */
 #define COL_REQUIRED COL_SECONDS
@@ -84,7 +85,7 @@ static Status parse_row(RunLog *log, char *line, const int where[COL_COUNT], int
     }
     log->rows[log->n++] = (RunLogRow){v[COL_EPOCH], v[COL_TRAIN_LOSS], v[COL_TRAIN_ACC],
                                       v[COL_TEST_LOSS], v[COL_TEST_ACC], v[COL_SECONDS],
-                                      v[COL_TEST_ACC_FLIP]};
+                                      v[COL_TEST_ACC_FLIP], v[COL_TRAIN_CE], v[COL_LR]};
     copy_field(log->norm, sizeof log->norm, fields, n, where[COL_NORM]);
     copy_field(log->model, sizeof log->model, fields, n, where[COL_MODEL]);
     return STATUS_OK;

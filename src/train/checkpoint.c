@@ -203,11 +203,13 @@ static void put_network(Writer *w, const ModelConfig *mc)
 
 static void put_progress(Writer *w, const Checkpoint *c)
 {
+    put_u64(w, c->run_id);
     put_u32(w, (uint32_t)c->epochs_done);
     put_u8(w, c->in_epoch);
     put_u64(w, c->next);
     put_u64(w, (uint64_t)c->step);
     put_f64(w, c->tally_loss);
+    put_f64(w, c->tally_ce);
     put_u64(w, c->tally_correct);
     put_u64(w, c->tally_count);
     put_u64(w, c->shuffle.state);
@@ -575,11 +577,13 @@ static Status get_log(Reader *r, Checkpoint *c, const char *name, Error *err)
 
 static Status get_progress(Reader *r, Checkpoint *c, const char *name, Error *err)
 {
+    c->run_id = get_u64(r);
     uint32_t done = get_u32(r);
     unsigned in_epoch = get_u8(r);
     c->next = get_u64(r);
     uint64_t step = get_u64(r);
     c->tally_loss = get_f64(r);
+    c->tally_ce = get_f64(r);
     c->tally_correct = get_u64(r);
     c->tally_count = get_u64(r);
     c->shuffle.state = get_u64(r);
@@ -600,7 +604,8 @@ static Status get_progress(Reader *r, Checkpoint *c, const char *name, Error *er
     if (c->next > count || (!in_epoch && c->next != 0) || step != done * per_epoch + taken)
         return corrupt(err, name, "the step count does not match the position");
     if (c->tally_count != c->next || c->tally_correct > c->tally_count ||
-        !isfinite(c->tally_loss) || (!in_epoch && c->tally_loss != 0.0))
+        !isfinite(c->tally_loss) || !isfinite(c->tally_ce) ||
+        (!in_epoch && (c->tally_loss != 0.0 || c->tally_ce != 0.0)))
         return corrupt(err, name, "bad partial tallies");
     if (!(c->shuffle.inc & 1u) || !(c->augment_rng.inc & 1u))
         return corrupt(err, name, "bad random-number state");
@@ -723,6 +728,35 @@ static void get_floats(Reader *r, float *v, size_t n)
         v[i] = get_f32(r);
 }
 
+/* "name [d0 d1 ...]" into buf. */
+static void show_tensor(char *buf, size_t cap, const char *name, const uint32_t *dims,
+                        int ndim)
+{
+    int used = snprintf(buf, cap, "%s [", name);
+    for (int d = 0; d < ndim && used > 0 && (size_t)used < cap; d++)
+        used += snprintf(buf + used, cap - (size_t)used, d ? " %u" : "%u",
+                         (unsigned)dims[d]);
+    if (used > 0 && (size_t)used < cap)
+        snprintf(buf + used, cap - (size_t)used, "]");
+}
+
+/* Tensor at of the checkpoint (t; NULL if missing) is not the model's want. */
+static Status misfit(const Checkpoint *c, const char *name, uint32_t at,
+                     const TensorEntry *t, const char *want, const uint32_t *dims,
+                     int ndim, Error *err)
+{
+    char have[TENSOR_NAME_MAX + 64], need[TENSOR_NAME_MAX + 64];
+    if (t)
+        show_tensor(have, sizeof have, t->name, t->dims, t->ndim);
+    else
+        snprintf(have, sizeof have, "missing");
+    show_tensor(need, sizeof need, want, dims, ndim);
+    return error_set(err, STATUS_DATA, "%s does not fit model %s with norm %s: tensor "
+                     "%u is %s, the model's is %s (a checkpoint of another model or "
+                     "norm?)", name, c->opts.model.name,
+                     model_norm_names[c->opts.model.norm], (unsigned)at, have, need);
+}
+
 Status checkpoint_restore(const Checkpoint *c, const unsigned char *bytes, size_t len,
                           Model *m, const char *name, Error *err)
 {
@@ -744,12 +778,7 @@ Status checkpoint_restore(const Checkpoint *c, const unsigned char *bytes, size_
                         t.ndim == ndim && memcmp(t.dims, dims, sizeof dims[0] *
                                                  (size_t)ndim) == 0;
             if (!same)
-                return error_set(err, STATUS_DATA, "%s does not fit model %s with norm "
-                                 "%s: tensor %u is %s, the model's is %s (a checkpoint "
-                                 "of another model or norm?)", name,
-                                 c->opts.model.name,
-                                 model_norm_names[c->opts.model.norm], (unsigned)at,
-                                 ok ? t.name : "missing", want);
+                return misfit(c, name, at, ok ? &t : NULL, want, dims, ndim, err);
             at++;
         }
     if (at != n)

@@ -96,22 +96,45 @@ static void results_text(StrBuf *o, const RunLog *log, double wall)
         strbuf_printf(o, "final_test_acc_flip: %.2f\n", last->test_acc_flip);
 }
 
-void runfiles_info(StrBuf *out, const RunFiles *rf, const RunLog *log, double wall)
+static void info_head(StrBuf *out, const RunFiles *rf)
 {
     strbuf_printf(out, "# cifar-train run: every option by its command-line name, "
-                  "then the results\nversion: %s\nstart: %s\nthreads: %d\n"
-                  "parameters: %zu\nmacs_per_image: %.0f\ntrain_images: %zu\n"
-                  "test_images: %zu\n", rf->version, rf->start_time, rf->threads,
+                  "then the results\nversion: %s\nrun_id: %016llx\nstart: %s\n"
+                  "threads: %d\nparameters: %zu\nmacs_per_image: %.0f\n"
+                  "train_images: %zu\ntest_images: %zu\n", rf->version,
+                  (unsigned long long)rf->run_id, rf->start_time, rf->threads,
                   rf->model->nparams, model_macs(rf->model), rf->train_count,
                   rf->test_count);
     options_text(out, rf);
-    if (log)
-        results_text(out, log, wall);
-    else
-        strbuf_printf(out, "status: running\n");
 }
 
-static void start_time(char *buf, size_t cap)
+void runfiles_info(StrBuf *out, const RunFiles *rf, const RunLog *log, double wall)
+{
+    if (!log) {
+        runfiles_info_status(out, rf, "running");
+        return;
+    }
+    info_head(out, rf);
+    results_text(out, log, wall);
+}
+
+void runfiles_info_status(StrBuf *out, const RunFiles *rf, const char *status)
+{
+    info_head(out, rf);
+    strbuf_printf(out, "status: %s\n", status);
+}
+
+Status runfiles_stopped(const RunFiles *rf, const char *status, Error *err)
+{
+    StrBuf b;
+    strbuf_init(&b);
+    runfiles_info_status(&b, rf, status);
+    Status st = write_buf(rf, "run.txt", &b, err);
+    strbuf_free(&b);
+    return st;
+}
+
+void runfiles_now(char *buf, size_t cap)
 {
     time_t now = time(NULL);
     struct tm *utc = now == (time_t)-1 ? NULL : gmtime(&now);
@@ -134,7 +157,7 @@ static Status write_summary(const RunFiles *rf, Error *err)
 Status runfiles_start(RunFiles *rf, Error *err)
 {
     rf->t0 = platform_seconds();
-    start_time(rf->start_time, sizeof rf->start_time);
+    runfiles_now(rf->start_time, sizeof rf->start_time);
     StrBuf b;
     strbuf_init(&b);
     runfiles_info(&b, rf, NULL, 0.0);
@@ -145,21 +168,39 @@ Status runfiles_start(RunFiles *rf, Error *err)
     return st;
 }
 
-/* Columns of the log as arrays: v[0] epoch, then train loss, test loss, train
- * accuracy, test accuracy, n each. */
+/* The log's columns as arrays of n each, in this order after the epoch. */
+enum { CURVE_TRAIN_LOSS, CURVE_TRAIN_CE, CURVE_TEST_LOSS, CURVE_TRAIN_ACC,
+       CURVE_TEST_ACC, CURVE_TEST_FLIP, CURVE_LR, CURVE_COUNT };
+
+/* v[0..n) the epochs, then CURVE_COUNT columns of n each; calloc'd. */
 static double *log_columns(const RunLog *log)
 {
     size_t n = (size_t)log->n;
-    double *v = malloc((5 * n + 1) * sizeof *v);
+    double *v = calloc((CURVE_COUNT + 1) * n + 1, sizeof *v);
     for (size_t i = 0; v && i < n; i++) {
         const RunLogRow *r = &log->rows[i];
+        double col[CURVE_COUNT] = {r->train_loss, r->train_ce, r->test_loss,
+                                   r->train_acc, r->test_acc, r->test_acc_flip, r->lr};
         v[i] = r->epoch;
-        v[n + i] = r->train_loss;
-        v[2 * n + i] = r->test_loss;
-        v[3 * n + i] = r->train_acc;
-        v[4 * n + i] = r->test_acc;
+        for (size_t c = 0; c < CURVE_COUNT; c++)
+            v[(c + 1) * n + i] = col[c];
     }
     return v;
+}
+
+/* Adds the series of column c to s[*k] when the log has a value in it: older logs
+ * have no train_ce, and the flip accuracy is measured after the last epoch only
+ * unless --tta. */
+static void add_series(PlotSeries *s, int *k, const double *v, int n, int c,
+                       const char *label, int colour)
+{
+    const double *y = v + (size_t)(c + 1) * (size_t)n;
+    for (int i = 0; i < n; i++)
+        if (isfinite(y[i])) {
+            s[(*k)++] = (PlotSeries){.label = label, .x = v, .y = y, .n = n,
+                                     .colour = colour};
+            return;
+        }
 }
 
 void runfiles_curves(StrBuf *out, const RunLog *log, const char *title)
@@ -169,22 +210,24 @@ void runfiles_curves(StrBuf *out, const RunLog *log, const char *title)
         out->failed = true;
         return;
     }
-    int n = log->n;
-    PlotSeries loss[2] = {
-        {.label = "train", .x = v, .y = v + n, .n = n, .colour = 0},
-        {.label = "test", .x = v, .y = v + 2 * n, .n = n, .colour = 1},
-    };
-    PlotSeries acc[2] = {
-        {.label = "train", .x = v, .y = v + 3 * n, .n = n, .colour = 0},
-        {.label = "test", .x = v, .y = v + 4 * n, .n = n, .colour = 1},
-    };
-    PlotPanel panels[2] = {
-        {.title = "loss", .xlabel = "epoch", .ylabel = "cross-entropy loss",
-         .series = loss, .nseries = 2, .integer_x = true},
+    int n = log->n, nloss = 0, nacc = 0, nlr = 0;
+    PlotSeries loss[3], acc[3], lr[1];
+    add_series(loss, &nloss, v, n, CURVE_TRAIN_LOSS, "train objective (smoothed)", 0);
+    add_series(loss, &nloss, v, n, CURVE_TRAIN_CE, "train cross-entropy", 2);
+    add_series(loss, &nloss, v, n, CURVE_TEST_LOSS, "test cross-entropy", 1);
+    add_series(acc, &nacc, v, n, CURVE_TRAIN_ACC, "train", 0);
+    add_series(acc, &nacc, v, n, CURVE_TEST_ACC, "test", 1);
+    add_series(acc, &nacc, v, n, CURVE_TEST_FLIP, "test, flip-averaged", 3);
+    add_series(lr, &nlr, v, n, CURVE_LR, "lr at the epoch's end", 0);
+    PlotPanel panels[3] = {
+        {.title = "loss", .xlabel = "epoch", .ylabel = "loss", .series = loss,
+         .nseries = nloss, .integer_x = true},
         {.title = "accuracy", .xlabel = "epoch", .ylabel = "accuracy (%)",
-         .series = acc, .nseries = 2, .integer_x = true},
+         .series = acc, .nseries = nacc, .integer_x = true},
+        {.title = "learning rate", .xlabel = "epoch", .ylabel = "learning rate",
+         .series = lr, .nseries = nlr, .integer_x = true},
     };
-    plot_svg(out, title, panels, 2, CURVES_PANEL_W, CURVES_PANEL_H);
+    plot_svg(out, title, panels, 3, CURVES_PANEL_W, CURVES_PANEL_H);
     free(v);
 }
 
@@ -296,7 +339,9 @@ static void print_summary(const RunFiles *rf, const RunLog *log, double wall)
            log->rows[best].epoch, last->train_acc);
     /* The time is this process's: a resumed run says which epochs it took. */
     int first = rf->first_epoch > 1 ? rf->first_epoch : 1;
-    if (first == 1)
+    if (first > log->n)
+        printf("its end written again");
+    else if (first == 1)
         printf("%d epoch%s", log->n, log->n == 1 ? "" : "s");
     else if (first == log->n)
         printf("epoch %d of %d", first, log->n);

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include "base/platform.h"
 #include "base/readfile.h"
 #include "kernels/ops.h"
@@ -35,7 +36,9 @@ void train_defaults(TrainConfig *cfg)
 }
 
 typedef struct {
-    double loss;      /* summed over images */
+    double loss;      /* summed over images: the objective (label-smoothed) */
+    double ce;        /* summed over images: plain cross-entropy, what the model
+                       * predicts (training only) */
     size_t correct, correct_flip, count;
     bool flipped;     /* correct_flip was measured */
 } Tally;
@@ -71,6 +74,8 @@ typedef struct {
     /* what the run shows and leaves besides the log (progress.h, runfiles.h) */
     Progress progress;
     RunFiles files;
+    RunLock lock;           /* held from before the first write to the end */
+    uint64_t run_id;        /* drawn at the start; a resumed run keeps its own */
 } Run;
 
 static int argmax(const float *v, int k)
@@ -185,21 +190,60 @@ static Status train_batch(Run *r, size_t start, int n, Tally *t, Error *err)
                          "rate (--lr %g) is probably too high",
                          isnan(loss) ? "NaN" : "infinite", r->step + 1, r->epoch,
                          o->lr);
-    for (int i = 0; i < n; i++)
-        t->correct += argmax(r->logp + i * MODEL_CLASSES, MODEL_CLASSES) == r->labels[i];
+    for (int i = 0; i < n; i++) {
+        const float *logp = r->logp + i * MODEL_CLASSES;
+        t->correct += argmax(logp, MODEL_CLASSES) == r->labels[i];
+        t->ce -= (double)logp[r->labels[i]];
+    }
     t->loss += loss * n;
     t->count += (size_t)n;
     r->step++;
     return STATUS_OK;
 }
 
+static bool all_finite(const float *v, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (!isfinite(v[i]))
+            return false;
+    return true;
+}
+
 /* All parameters finite: a checkpoint never keeps weights that diverged. */
 static bool params_finite(const Model *m)
 {
-    for (size_t i = 0; i < m->param_span; i++)
-        if (!isfinite(m->params.base[i]))
+    return all_finite(m->params.base, m->param_span);
+}
+
+/* All running statistics finite: with them the test loss would be NaN. */
+static bool stats_finite(const Model *m)
+{
+    for (int i = 0; i < m->nlayers; i++)
+        if (!all_finite(m->layers[i].stats, m->layers[i].nstats))
             return false;
     return true;
+}
+
+/* After an epoch's evaluation: every loss, weight and running statistic finite,
+ * else the run stops as diverged before the epoch is logged or saved. */
+static Status check_finite(const Run *r, const Tally *tr, const Tally *te, Error *err)
+{
+    const char *what = NULL;
+    double loss = 0.0;
+    if (!isfinite(tr->loss))
+        what = "the training loss", loss = tr->loss;
+    else if (!params_finite(&r->model))
+        what = "the weights";
+    else if (!stats_finite(&r->model))
+        what = "the running statistics";
+    else if (!isfinite(te->loss))
+        what = "the test loss", loss = te->loss;
+    if (!what)
+        return STATUS_OK;
+    return error_set(err, STATUS_DIVERGED, "%s became %s (epoch %d): the learning "
+                     "rate (--lr %g) is probably too high; the log and checkpoint keep "
+                     "the epochs before", what, isinf(loss) ? "infinite" : "NaN",
+                     r->epoch, r->cfg->opts.lr);
 }
 
 static void checkpoint_path(char *buf, size_t size, const char *dir)
@@ -213,11 +257,13 @@ static void checkpoint_of(const Run *r, const Tally *t, Checkpoint *c)
     const TrainConfig *cfg = r->cfg;
     memset(c, 0, sizeof *c);
     c->opts = cfg->opts;
+    c->run_id = r->run_id;
     c->epochs_done = r->in_epoch ? r->epoch - 1 : r->epoch;
     c->in_epoch = r->in_epoch;
     if (r->in_epoch) {
         c->next = r->next;
         c->tally_loss = t->loss;
+        c->tally_ce = t->ce;
         c->tally_correct = t->correct;
         c->tally_count = t->count;
     }
@@ -257,6 +303,29 @@ static Status save_checkpoint(const Run *r, const Tally *t, Error *err)
     return st;
 }
 
+/* s as one shell word into buf: as it is when it holds only safe characters, else
+ * in single quotes (each ' as '\''), so that the resume hint can be pasted. */
+static void shell_quote(char *buf, size_t cap, const char *s)
+{
+    if (*s && strspn(s, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+                        "0123456789_-./+,:=@%") == strlen(s)) {
+        snprintf(buf, cap, "%s", s);
+        return;
+    }
+    size_t used = 0;
+    buf[used++] = '\'';
+    for (; *s && used + 5 < cap; s++) {
+        if (*s == '\'') {
+            memcpy(buf + used, "'\\''", 4);
+            used += 4;
+        } else {
+            buf[used++] = *s;
+        }
+    }
+    buf[used++] = '\'';
+    buf[used] = '\0';
+}
+
 /* cfg->stop asked to stop before the next step: save the state there. */
 static Status interrupt(Run *r, const Tally *t, Error *err)
 {
@@ -270,9 +339,11 @@ static Status interrupt(Run *r, const Tally *t, Error *err)
     Status st = save_checkpoint(r, t, err);
     if (st != STATUS_OK)
         return st;
+    char quoted[2 * TRAIN_PATH_MAX];
+    shell_quote(quoted, sizeof quoted, cfg->out_dir);
     return error_set(err, STATUS_INTERRUPTED, "interrupted in epoch %d after step %ld; "
-                     "the run is saved: continue it with  cifar-train --resume %s",
-                     r->epoch, r->step, cfg->out_dir);
+                     "the run is saved: continue it with: cifar-train --resume %s",
+                     r->epoch, r->step, quoted);
 }
 
 /* The live progress line after a batch: epoch, batch, running loss and accuracy. */
@@ -386,11 +457,13 @@ static Status log_epoch(Run *r, int epoch, const Tally *tr, const Tally *te,
         snprintf(flip, sizeof flip, "%.2f", percent(te->correct_flip, te->count));
     double lr = schedule_lr(o->schedule, o->lr, r->step - 1, r->total_steps);
     char line[512];
-    snprintf(line, sizeof line, "%d,%s,%llu,%.6g,%.6f,%.2f,%.6f,%.2f,%.1f,%s,%s",
-             epoch, model_norm_names[o->model.norm], (unsigned long long)o->seed,
-             lr, tr->loss / (double)tr->count, percent(tr->correct, tr->count),
+    snprintf(line, sizeof line,
+             "%d,%s,%llu,%.6g,%.6f,%.2f,%.6f,%.2f,%.1f,%s,%s,%.6f,%016llx", epoch,
+             model_norm_names[o->model.norm], (unsigned long long)o->seed, lr,
+             tr->loss / (double)tr->count, percent(tr->correct, tr->count),
              te->loss / (double)te->count, percent(te->correct, te->count), seconds,
-             o->model.name, flip);
+             o->model.name, flip, tr->ce / (double)tr->count,
+             (unsigned long long)r->run_id);
     if (!r->cfg->quiet) {
         printf("epoch %2d/%d  lr %.5f  train loss %.4f acc %6.2f%%  test loss %.4f "
                "acc %6.2f%%%s%s%s  %.1fs\n", epoch, o->epochs, lr,
@@ -587,11 +660,68 @@ static Status check_resume_options(const TrainConfig *cfg, const Checkpoint *c,
         option = "force";
     if (option)
         return differs(option, cfg->out_dir, c, err);
-    if (cfg->opts.epochs <= c->epochs_done)
-        return error_set(err, STATUS_USAGE, "the run in %s has finished %d epoch%s: "
-                         "pass --epochs N with N > %d to train it further",
+    /* Equal: the run trained to its end; resuming it redoes only the end. */
+    if (cfg->opts.epochs < c->epochs_done ||
+        (cfg->opts.epochs == c->epochs_done && c->in_epoch))
+        return error_set(err, STATUS_USAGE, "the run in %s has finished %d epoch%s%s: "
+                         "pass --epochs N with N > %d to train it further%s",
                          cfg->out_dir, c->epochs_done, c->epochs_done == 1 ? "" : "s",
-                         c->epochs_done);
+                         c->in_epoch ? " and begun the next" : "", c->epochs_done,
+                         c->in_epoch ? "" : ", or no --epochs to redo its end");
+    return STATUS_OK;
+}
+
+/* True if text's first line ends with tail. */
+static bool ends_header(const char *text, const char *tail)
+{
+    const char *nl = strchr(text, '\n');
+    size_t n = strlen(tail);
+    return nl && (size_t)(nl - text) >= n && memcmp(nl - n, tail, n) == 0;
+}
+
+/* The run id in a file of the run directory: after "run_id: " in run.txt, or as
+ * the last field of log.csv's first row. 0 when the file or the id is not there. */
+static uint64_t stored_run_id(const char *dir, const char *name)
+{
+    char path[TRAIN_PATH_MAX + 32];
+    snprintf(path, sizeof path, "%s/%s", dir, name);
+    unsigned char *bytes;
+    size_t len;
+    Error ignored;   /* no file: nothing to compare with */
+    if (readfile_whole_max(path, (size_t)1 << 26, &bytes, &len, &ignored) != STATUS_OK)
+        return 0;
+    const char *text = (const char *)bytes, *at = NULL;
+    if (strcmp(name, "run.txt") == 0) {
+        at = strstr(text, "\nrun_id: ");
+        at = at ? at + 9 : NULL;
+    } else if (ends_header(text, ",run_id")) {
+        const char *row = strchr(text, '\n') + 1, *end = strchr(row, '\n');
+        for (const char *p = row; end && p < end; p++)
+            if (*p == ',')
+                at = p + 1;
+    }
+    unsigned long long id = 0;
+    if (!at || sscanf(at, "%16llx", &id) != 1)
+        id = 0;
+    free(bytes);
+    return id;
+}
+
+/* The checkpoint must be the run directory's own: a checkpoint copied in from
+ * another run would continue that run here and replace this one's log. */
+static Status check_run_id(const TrainConfig *cfg, const Checkpoint *c, Error *err)
+{
+    static const char *const files[] = {"run.txt", "log.csv"};
+    for (size_t i = 0; i < sizeof files / sizeof files[0]; i++) {
+        uint64_t id = stored_run_id(cfg->out_dir, files[i]);
+        if (id != 0 && id != c->run_id)
+            return error_set(err, STATUS_DATA, "%s/" CHECKPOINT_FILE " is of run "
+                             "%016llx, but %s/%s is of run %016llx: a checkpoint "
+                             "copied from another run directory? (copy whole "
+                             "directories)", cfg->out_dir,
+                             (unsigned long long)c->run_id, cfg->out_dir, files[i],
+                             (unsigned long long)id);
+    }
     return STATUS_OK;
 }
 
@@ -603,6 +733,8 @@ static Status load_checkpoint(Run *r, Error *err)
                                     err);
     if (st == STATUS_OK)
         st = check_resume_options(r->cfg, &r->ck, err);
+    if (st == STATUS_OK)
+        st = check_run_id(r->cfg, &r->ck, err);
     return st;
 }
 
@@ -624,10 +756,11 @@ static Status restore_run(Run *r, Error *err)
     r->shuffle = c->shuffle;
     r->augment = c->augment_rng;
     r->step = (long)c->step;
+    r->run_id = c->run_id;
     r->first_epoch = c->epochs_done + 1;
     r->in_epoch = c->in_epoch;
     r->next = (size_t)c->next;
-    r->resumed = (Tally){.loss = c->tally_loss, .correct = (size_t)c->tally_correct,
+    r->resumed = (Tally){.loss = c->tally_loss, .ce = c->tally_ce, .correct = (size_t)c->tally_correct,
                          .count = (size_t)c->tally_count};
     r->rows = c->log;   /* taken over: the run's rows continue from these */
     r->rows_len = c->log_len;
@@ -649,7 +782,8 @@ static Status start_outputs(Run *r, Error *err)
                   platform_seconds());
     r->files = (RunFiles){.opts = &cfg->opts, .out_dir = cfg->out_dir,
                           .force = cfg->force, .quiet = cfg->quiet,
-                          .version = TRAIN_VERSION, .model = &r->model,
+                          .version = TRAIN_VERSION, .run_id = r->run_id,
+                          .model = &r->model,
                           .threads = pool_threads(r->pool),
                           .first_epoch = r->first_epoch,
                           .train_count = r->train.count, .test_count = r->test.count};
@@ -660,6 +794,65 @@ static Status start_outputs(Run *r, Error *err)
                cfg->opts.model.batch, cfg->out_dir);
     fflush(stdout);   /* before the progress line on stderr, which is unbuffered */
     return st;
+}
+
+/* A new run's id: from the clock, the process id and where the stack and this
+ * module's data are (address-space randomisation), hashed; never from the seed, so
+ * no random stream of the training changes. */
+static uint64_t new_run_id(void)
+{
+    static int here;
+    int local = 0;
+    struct timespec ts = {0, 0};
+    (void)timespec_get(&ts, TIME_UTC);
+    uint64_t key = (uint64_t)ts.tv_sec * 1000000007u + (uint64_t)ts.tv_nsec;
+    uint64_t place = (uint64_t)(uintptr_t)&here ^ ((uint64_t)(uintptr_t)&local << 17);
+    uint64_t id = rng_hash(key ^ (uint64_t)platform_pid() << 40,
+                           place ^ (uint64_t)clock());
+    return id ? id : 1;   /* 0 stands for "no id" in stored_run_id */
+}
+
+/* Every file the run writes is out_dir plus at most this (the longest being
+ * misclassified/NNNNN_automobile_as_automobile.ppm.tmp), checked before the run
+ * starts rather than found at its end. */
+#define TRAIN_LONGEST_NAME 64
+
+static Status check_out_dir(const TrainConfig *cfg, Error *err)
+{
+    size_t len = strlen(cfg->out_dir);
+    if (len + TRAIN_LONGEST_NAME >= TRAIN_PATH_MAX)
+        return error_set(err, STATUS_USAGE, "--out is %zu characters long; a run "
+                         "directory may have at most %d, so that every file's path "
+                         "fits", len, TRAIN_PATH_MAX - TRAIN_LONGEST_NAME - 1);
+    return STATUS_OK;
+}
+
+/* Take the run directory's lock (made first when new), before anything in it is
+ * read or written; a stale one is taken over with a notice. */
+static Status lock_run(Run *r, Error *err)
+{
+    char started[32];
+    long stale;
+    Status st = platform_mkdirs(r->cfg->out_dir, err);
+    runfiles_now(started, sizeof started);
+    if (st == STATUS_OK)
+        st = report_lock(&r->lock, r->cfg->out_dir, started, &stale, err);
+    if (st == STATUS_OK && stale) {
+        fprintf(stderr, "cifar-train: note: took over the lock of %s from process %ld, "
+                "which has ended\n", r->cfg->out_dir, stale);
+        fflush(stderr);
+    }
+    return st;
+}
+
+/* A batch file of another size than CIFAR-10's is taken, with a word (cifar.h). */
+static void warn_odd(const Run *r)
+{
+    const char *odd = r->train.odd[0] ? r->train.odd : r->test.odd;
+    if (*odd && !r->cfg->quiet) {
+        fprintf(stderr, "cifar-train: warning: %s\n", odd);
+        fflush(stderr);
+    }
 }
 
 /* A new run refuses a directory that holds one, before it prints anything. */
@@ -680,7 +873,13 @@ static Status setup(Run *r, Error *err)
     if (cfg->opts.epochs < 1)
         return error_set(err, STATUS_USAGE, "--epochs %d must be at least 1",
                          cfg->opts.epochs);
-    Status st = check_dir_free(cfg, err);
+    Status st = check_out_dir(cfg, err);
+    /* An existing directory is locked before anything in it is looked at; a new
+     * one is made, and locked, only once the options and data are found good. */
+    if (st == STATUS_OK && (cfg->resume || platform_is_dir(cfg->out_dir)))
+        st = lock_run(r, err);
+    if (st == STATUS_OK)
+        st = check_dir_free(cfg, err);
     if (st == STATUS_OK && cfg->resume)
         st = load_checkpoint(r, err);
     if (st == STATUS_OK)
@@ -689,8 +888,11 @@ static Status setup(Run *r, Error *err)
         st = load_data(r, err);
     if (st == STATUS_OK)
         st = allocate_run(r, err);
+    if (st == STATUS_OK && !r->lock.held)
+        st = lock_run(r, err);
     if (st != STATUS_OK)
         return st;
+    r->run_id = new_run_id();
     model_init(&r->model, cfg->opts.seed);
     rng_seed(&r->shuffle, cfg->opts.seed, RNG_STREAM_SHUFFLE);
     rng_seed(&r->augment, cfg->opts.seed, RNG_STREAM_AUGMENT);
@@ -700,7 +902,10 @@ static Status setup(Run *r, Error *err)
     long per_epoch = (long)((r->train.count + (size_t)cfg->opts.model.batch - 1) /
                             (size_t)cfg->opts.model.batch);
     r->total_steps = per_epoch * cfg->opts.epochs;
-    if (!cfg->quiet && cfg->resume)
+    if (!cfg->quiet && cfg->resume && r->first_epoch > cfg->opts.epochs)
+        printf("finishing %s: %d epoch%s trained; writing its end again\n",
+               cfg->out_dir, cfg->opts.epochs, cfg->opts.epochs == 1 ? "" : "s");
+    else if (!cfg->quiet && cfg->resume)
         printf("resuming %s at epoch %d of %d\n", cfg->out_dir, r->first_epoch,
                cfg->opts.epochs);
     if (!cfg->quiet) {
@@ -713,7 +918,41 @@ static Status setup(Run *r, Error *err)
         fflush(stdout);
     }
     st = open_log(r, err);
-    return st == STATUS_OK ? start_outputs(r, err) : st;
+    if (st == STATUS_OK)
+        st = start_outputs(r, err);
+    if (st == STATUS_OK)
+        warn_odd(r);
+    return st;
+}
+
+/* After the epochs (st says how they went): the end's files, or run.txt saying
+ * why the run stopped; the log closed. */
+static Status end_run(Run *r, Status st, Error *err)
+{
+    /* A run resumed at its end trained no epoch: its predictions come from the
+     * checkpoint's weights, evaluated again, and its end is written anew. */
+    if (st == STATUS_OK && r->first_epoch > r->cfg->opts.epochs) {
+        Tally te = {.flipped = false};
+        evaluate(r, &te);
+    }
+    if (st == STATUS_OK)
+        st = write_misclassified(r, err);
+    if (st == STATUS_OK)
+        st = runfiles_finish(&r->files, &r->test, r->pred, r->conf, err);
+    progress_clear(&r->progress);
+    if ((st == STATUS_INTERRUPTED || st == STATUS_DIVERGED) && r->files.out_dir) {
+        Error ignored;   /* the stop's own message is the one to give */
+        (void)runfiles_stopped(&r->files, st == STATUS_INTERRUPTED ? "interrupted"
+                                                                   : "diverged",
+                               &ignored);
+    }
+    if (r->log.f) {
+        Error close_err;
+        Status cs = csvlog_close(&r->log, &close_err);
+        if (st == STATUS_OK && cs != STATUS_OK)
+            st = error_set(err, cs, "%s", close_err.msg);
+    }
+    return st;
 }
 
 Status train_run(const TrainConfig *cfg, Pool *pool, Error *err)
@@ -724,6 +963,8 @@ Status train_run(const TrainConfig *cfg, Pool *pool, Error *err)
     r.pool = pool;
     Status st = setup(&r, err);
     int epochs = cfg->opts.epochs;
+    if (st == STATUS_OK && r.first_epoch <= epochs && cfg->steps_begin)
+        cfg->steps_begin();
     for (int epoch = r.first_epoch; epoch <= epochs && st == STATUS_OK; epoch++) {
         double t0 = platform_seconds();
         Tally tr = r.resumed;
@@ -735,6 +976,9 @@ Status train_run(const TrainConfig *cfg, Pool *pool, Error *err)
         st = train_epoch(&r, &tr, err);
         if (st == STATUS_OK) {
             evaluate(&r, &te);
+            st = check_finite(&r, &tr, &te, err);
+        }
+        if (st == STATUS_OK) {
             progress_epoch_end(&r.progress, epoch,
                                (ProgressTally){tr.loss, tr.correct, tr.count},
                                platform_seconds());
@@ -749,23 +993,35 @@ Status train_run(const TrainConfig *cfg, Pool *pool, Error *err)
      * before the end's outputs take memory of their own, so that the end of a run
      * is not its peak. */
     cifar_free(&r.train);
-    if (st == STATUS_OK)
-        st = write_misclassified(&r, err);
-    if (st == STATUS_OK)
-        st = runfiles_finish(&r.files, &r.test, r.pred, r.conf, err);
-    progress_clear(&r.progress);
-    if (r.log.f) {
-        Error close_err;
-        Status cs = csvlog_close(&r.log, &close_err);
-        if (st == STATUS_OK && cs != STATUS_OK)
-            st = error_set(err, cs, "%s", close_err.msg);
-    }
+    st = end_run(&r, st, err);
+    report_unlock(&r.lock);
     free_run(&r);
     return st;
 }
 
+/* Whether a run started in dir: it writes log.csv and run.txt before any step. */
+static bool started_here(const char *dir)
+{
+    char path[TRAIN_PATH_MAX + 32];
+    snprintf(path, sizeof path, "%s/log.csv", dir);
+    if (platform_kind(path))
+        return true;
+    snprintf(path, sizeof path, "%s/run.txt", dir);
+    return platform_kind(path) != NULL;
+}
+
 Status train_resume_config(const char *dir, TrainConfig *cfg, Error *err)
 {
+    char path[TRAIN_PATH_MAX + 32];
+    if (strlen(dir) >= TRAIN_PATH_MAX)
+        return error_set(err, STATUS_USAGE, "run directory name too long: %.100s...",
+                         dir);
+    checkpoint_path(path, sizeof path, dir);
+    if (!platform_kind(path) && started_here(dir))
+        return error_set(err, STATUS_IO, "%s has no " CHECKPOINT_FILE ": its run stopped "
+                         "before the first was saved (at the end of the first epoch, or "
+                         "at an interrupt); start it over with --force --out %s", dir,
+                         dir);
     unsigned char *bytes = NULL;
     size_t len = 0;
     Checkpoint c;

@@ -26,7 +26,7 @@ int fuzz_cifar_parse(const unsigned char *data, size_t len)
 {
     if (len < 1)
         return 0;
-    CifarSet set = {0, NULL, NULL};
+    CifarSet set = {0};
     Error err;
     if (cifar_parse(&set, data + 1, len - 1, "fuzz", data[0], &err) == STATUS_OK &&
         set.count > 0) {
