@@ -119,13 +119,14 @@ mutate:
 	sh tests/mutate.sh
 
 # --- fuzzing (clang's libFuzzer): the batch-file parser, the checkpoint decoder,
-# the option parser and the network-file parser, each for FUZZ_SECONDS, one at a
-# time, one job. New inputs go to build/fuzz/corpus-*; crashes to build/fuzz/ (copy
+# the option parser, the network-file parser and the PPM reader, each for
+# FUZZ_SECONDS, one at a time, one job. New inputs go to build/fuzz/corpus-*;
+# crashes to build/fuzz/ (copy
 # reproducers to tests/fuzz/crashes and list them in tests/fuzz/corpus.list).
 FUZZ := build/fuzz
 FUZZ_CC ?= clang
 FUZZ_SECONDS ?= 600
-FUZZ_TARGETS := cifar_parse checkpoint_decode cli_parse netfile_parse
+FUZZ_TARGETS := cifar_parse checkpoint_decode cli_parse netfile_parse ppm_parse
 FZFLAGS := -std=c11 -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
 $(FUZZ)/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/targets.c $(LIBSRC) \
                 $(wildcard include/*/*.h)

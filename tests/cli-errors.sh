@@ -58,7 +58,7 @@ expect 2 "--epochs needs a value" $run $o --epochs
 expect 2 "--resume needs a value" $run $o --resume
 expect 2 "unknown option '--bogus'" $run $o --bogus
 check "bad options leave no run directory" test ! -e "$tmp/o2"
-expect 2 "unknown command 'trian' (commands: train, summary, compare, bench, model;" trian
+expect 2 "unknown command 'trian' (commands: train, summary, compare, bench, model, eval, predict, export;" trian
 # Help: -h and -V work; every line fits 80 columns; no "(...) (default ...)".
 for c in "" summary compare bench; do
     out=$("$bin" $c -h) || fail "cifar-train $c -h exits non-zero"
@@ -495,5 +495,53 @@ check "--csv: the header and one row per run" awk -F, 'NR == 1 && $1 == "run" &&
 compare_ok "--csv replaces a table it wrote" "$cmpd" --csv "$cmpd/table.csv"
 expect 1 "$tmp/nowhere: no such run directory" compare "$cmpd/a" "$tmp/nowhere"
 expect 1 "no run directory" compare "$tmp/elsewhere"
+
+# --- eval, predict, export ---------------------------------------------------------
+u=$tmp/use
+"$bin" $run --data "$good" --out "$u" --epochs 2
+last=$("$bin" eval "$u" --threads 1 | tail -n 1)
+logged=$(tail -n 1 "$u/log.csv" | awk -F, '{ printf "test_acc=%s test_loss=%s images=50", $8, $7 }')
+check "eval's last line is the run's last logged test accuracy and loss" \
+    test "$last" = "$logged"
+last=$("$bin" eval "$u" --file "$good/test_batch.bin" --tta | tail -n 1)
+check "eval --file scores a CIFAR-format file" test "$last" = "$logged"
+"$bin" eval "$u" --out "$tmp/ev" --logits "$tmp/ev.logits" >/dev/null
+check "eval --out writes the confusion matrix and per-class table" \
+    test -s "$tmp/ev/confusion.csv" -a -s "$tmp/ev/classes.csv"
+check "eval --logits writes float32 [50][10]" test "$(wc -c <"$tmp/ev.logits")" -eq 2000
+expect 2 "needs a run directory" eval
+expect 2 "--onnx does not apply to cifar-train eval" eval "$u" --onnx "$tmp/x.onnx"
+expect 2 "unknown option '--bogus'" predict "$u" x.ppm --bogus
+expect 2 "needs images" predict "$u"
+expect 2 "needs --onnx FILE" export "$u"
+expect 1 "cannot open $tmp/none/checkpoint.bin" eval "$tmp/none" --out "$tmp/ev2"
+mkdir "$tmp/junk" && printf 'hello' >"$tmp/junk/checkpoint.bin"
+expect 1 "not a cifar-train checkpoint" export "$tmp/junk" --onnx "$tmp/junk.onnx"
+check "a refused eval or export writes nothing" test ! -e "$tmp/ev2" -a ! -e "$tmp/junk.onnx"
+# Images: a good PPM (the first test record), bad ones, a directory, CIFAR records.
+{ printf 'P6\n32 32\n255\n'; head -c 3073 "$good/test_batch.bin" | tail -c 3072; } >"$tmp/good.ppm"
+{ printf 'P6\n32 32\n15\n'; head -c 3072 /dev/zero; } >"$tmp/maxval.ppm"
+{ printf 'P6\n32 32\n255\n'; head -c 3000 /dev/zero; } >"$tmp/short.ppm"
+printf 'P3\n0 0\n255\n' >"$tmp/empty.ppm"
+"$bin" predict "$u" "$tmp/good.ppm" "$tmp/maxval.ppm" "$tmp/short.ppm" "$tmp/empty.ppm" \
+    "$tmp" "$tmp/good.ppm" >"$tmp/pred.out" 2>"$tmp/pred.err"
+check "predict with bad images exits 1" test $? -eq 1
+check "the good images are still answered" test "$(grep -c "^$tmp/good.ppm: " "$tmp/pred.out")" -eq 2
+check "maxval named" grep -q "$tmp/maxval.ppm: maxval is 15" "$tmp/pred.err"
+check "truncated pixels named" grep -q "$tmp/short.ppm: truncated pixel data" "$tmp/pred.err"
+check "0x0 named" grep -q "$tmp/empty.ppm: the image is 0x0" "$tmp/pred.err"
+check "a directory named" grep -q "$tmp is a directory" "$tmp/pred.err"
+check "how many failed" grep -q "4 of 6 image files could not be read" "$tmp/pred.err"
+"$bin" predict "$u" "$good/test_batch.bin" --csv >"$tmp/pred.csv"
+check "predict --csv: a header and a row per CIFAR record, probabilities summing to 1" \
+    awk -F, 'NR == 1 && $1 == "image" && $12 == "truck" { h = 1 }
+        NR > 1 { s = 0; for (i = 3; i <= 12; i++) s += $i; if (s < 0.999 || s > 1.001) bad = 1 }
+        END { exit !(h && !bad && NR == 51) }' "$tmp/pred.csv"
+check "the first record's class as eval predicts it for the PPM" test \
+    "$(sed -n 2p "$tmp/pred.csv" | cut -d, -f2)" = \
+    "$(head -n 1 "$tmp/pred.out" | sed 's/^[^:]*: \([a-z]*\) .*/\1/')"
+"$bin" export "$u" --onnx "$tmp/m.onnx" >/dev/null
+check "export writes the ONNX file" test -s "$tmp/m.onnx"
+expect 1 "$tmp/none/m.onnx" export "$u" --onnx "$tmp/none/m.onnx"
 
 finish

@@ -512,6 +512,7 @@ static int test_checkpoint_divergence_keeps_last(void)
 int fuzz_cifar_parse(const unsigned char *data, size_t len);
 int fuzz_checkpoint_decode(const unsigned char *data, size_t len);
 int fuzz_cli_parse(const unsigned char *data, size_t len);
+int fuzz_ppm_parse(const unsigned char *data, size_t len);
 int fuzz_netfile_parse(const unsigned char *data, size_t len);
 
 /* Every file in tests/fuzz/corpus.list ("target path" per line) through its target:
@@ -559,6 +560,7 @@ static int test_fuzz_corpus_replay(void)
         int rc = strcmp(target, "cifar_parse") == 0        ? fuzz_cifar_parse(bytes, len)
                  : strcmp(target, "checkpoint_decode") == 0 ? fuzz_checkpoint_decode(bytes, len)
                  : strcmp(target, "cli_parse") == 0         ? fuzz_cli_parse(bytes, len)
+                 : strcmp(target, "ppm_parse") == 0         ? fuzz_ppm_parse(bytes, len)
                  : strcmp(target, "netfile_parse") == 0     ? fuzz_netfile_parse(bytes, len)
                                                             : -1;
         free(bytes);

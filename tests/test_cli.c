@@ -83,7 +83,7 @@ static int test_cli_bad_values(void)
         {{"--nesterov=1"}, "--nesterov takes no value"},
         {{"--quiet", "stray"}, "unexpected argument 'stray'"},
         {{"stray"}, "unknown command 'stray' (commands: train, summary, compare, "
-                    "bench, model;"},
+                    "bench, model, eval, predict, export;"},
         {{"summary", "--epochs", "3"}, "--epochs does not apply to cifar-train summary"},
         {{"bench", "--lr", "3"}, "--lr does not apply to cifar-train bench"},
         {{"--quick"}, "--quick applies only to cifar-train bench"},

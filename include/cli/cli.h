@@ -7,6 +7,7 @@
 
 #include "base/pool.h"
 #include "base/status.h"
+#include "cli/use.h"
 #include "train/train.h"
 
 typedef enum {
@@ -16,7 +17,10 @@ typedef enum {
     CLI_COMPARE,    /* cifar-train compare DIR... [--svg FILE] */
     CLI_SUMMARY,    /* cifar-train summary [training options]: the model table */
     CLI_BENCH,      /* cifar-train bench [options]: the speed of this machine */
-    CLI_MODEL       /* cifar-train model NAME: a built-in net's text */
+    CLI_MODEL,      /* cifar-train model NAME: a built-in net's text */
+    CLI_EVAL,       /* cifar-train eval DIR ...: use.h */
+    CLI_PREDICT,    /* cifar-train predict DIR IMAGE...: use.h */
+    CLI_EXPORT      /* cifar-train export DIR --onnx FILE: use.h */
 } CliAction;
 
 #define CLI_VERSION_STRING TRAIN_VERSION
@@ -37,6 +41,7 @@ typedef struct {
     int ncompare;
     bool bench_quick;                   /* bench: --quick */
     const char *model_text;             /* model: the built-in's text */
+    UseOptions use;                     /* eval, predict, export: their options */
 } CliCommand;
 
 /* Parse argv. Unknown options and bad values fail with STATUS_USAGE and a one-line

@@ -75,4 +75,13 @@ Status train_run(const TrainConfig *cfg, Pool *pool, Error *err);
  * (stopped before its first), STATUS_IO saying so and suggesting --force. */
 Status train_resume_config(const char *dir, TrainConfig *cfg, Error *err);
 
+/* The final model of the run in dir: built from dir/checkpoint.bin's options for
+ * threads workers and restored from its tensors, with those options in *opts
+ * (model.threads = threads). Fails as reading or decoding the checkpoint does, naming
+ * it, and with STATUS_DATA when the checkpoint was saved inside an epoch (an
+ * interrupted run: no finished model); on failure m owns nothing. The only place
+ * that turns a run directory into a model. */
+Status train_load_model(const char *dir, int threads, Model *m, RunOptions *opts,
+                        Error *err);
+
 #endif

@@ -341,6 +341,8 @@ static const char *const bench_options[] = {"model", "norm", "groups", "threads"
                                             "batch", "quick", "help", "version", NULL};
 static const char *const compare_options[] = {NULL};
 static const char *const model_options[] = {"help", NULL};
+/* eval, predict and export: use.c parses their options (use_parse). */
+static const char *const use_command_options[] = {NULL};
 
 static const Command commands[] = {
     {"train", CLI_TRAIN, "[options]", "train a network (the command when none is "
@@ -356,6 +358,15 @@ static const Command commands[] = {
      "the speed of this machine: FMA peak, conv kernels, training", bench_options},
     {"model", CLI_MODEL, "NAME", "print a built-in network's text, to start a network "
      "file from", model_options},
+    {"eval", CLI_EVAL, "DIR [--data D | --file X.bin] [--limit-test N] [--tta]\n"
+     "                         [--out DIR] [--logits FILE] [--threads N]",
+     "score a run's final model on the test set or a CIFAR-format file",
+     use_command_options},
+    {"predict", CLI_PREDICT, "DIR IMAGE... [--csv] [--top K] [--threads N]",
+     "classify PPM images or CIFAR records with a run's final model",
+     use_command_options},
+    {"export", CLI_EXPORT, "DIR --onnx FILE",
+     "write a run's final model as an ONNX file", use_command_options},
 };
 #define NCOMMANDS (sizeof commands / sizeof commands[0])
 
@@ -442,6 +453,26 @@ static Status parse_model(CliCommand *cmd, int argc, char **argv, Error *err)
     return STATUS_OK;
 }
 
+static UseAction use_action_of(CliAction action)
+{
+    return action == CLI_EVAL ? USE_EVAL : action == CLI_PREDICT ? USE_PREDICT
+                                                                 : USE_EXPORT;
+}
+
+/* cifar-train eval | predict | export DIR ...: use.c owns their arguments. */
+static Status parse_use(CliCommand *cmd, CliAction action, int argc, char **argv,
+                        Error *err)
+{
+    cmd->action = action;
+    Status st = use_parse(&cmd->use, use_action_of(action),
+                          (const char *const *)(argv + 2), argc - 2, err);
+    if (st == STATUS_OK && cmd->use.threads > 0)
+        cmd->threads = cmd->use.threads;
+    if (st == STATUS_OK && cmd->use.help)
+        cmd->action = CLI_HELP;
+    return st;
+}
+
 /* The command argv[1] names (train when it is an option or absent) into *c. */
 static Status parse_command(int argc, char **argv, const Command **c, Error *err)
 {
@@ -470,6 +501,8 @@ Status cli_parse(CliCommand *cmd, int argc, char **argv, const char *env_data,
         return parse_compare(cmd, argc, argv, err);
     if (c->action == CLI_MODEL)
         return parse_model(cmd, argc, argv, err);
+    if (c->options == use_command_options)
+        return parse_use(cmd, c->action, argc, argv, err);
     cmd->action = c->action;
     for (int i = argc > 1 && argv[1][0] != '-' ? 2 : 1; i < argc; i++) {
         if (strcmp(argv[i], "--") == 0 && i + 1 == argc)
@@ -689,6 +722,10 @@ static void print_help(CliAction topic)
     if (topic != CLI_TRAIN && topic != CLI_HELP) {
         printf("usage: cifar-train %s %s\n\n%c%s.\n", c->name, c->usage,
                toupper((unsigned char)c->line[0]), c->line + 1);
+        if (c->options == use_command_options) {
+            use_print_options(use_action_of(topic));
+            return;
+        }
         if (c->options != compare_options) {
             print_options(c);
             return;
@@ -730,6 +767,10 @@ Status cli_execute(const CliCommand *cmd, Pool *pool, Error *err)
         return summary_main(&cmd->train.opts.model, err);
     case CLI_BENCH:
         return run_bench(cmd, pool, err);
+    case CLI_EVAL:
+    case CLI_PREDICT:
+    case CLI_EXPORT:
+        return use_main(&cmd->use, pool, err);
     default:
         break;
     }

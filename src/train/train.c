@@ -622,6 +622,25 @@ static Status open_log(Run *r, Error *err)
     return csvlog_open(&r->log, path, TRAIN_CSV_HEADER, err);
 }
 
+/* Read and decode dir/checkpoint.bin; on success c and *bytes (len bytes, which
+ * checkpoint_restore needs) belong to the caller; on failure nothing is kept. */
+static Status read_run_checkpoint(const char *dir, Checkpoint *c, unsigned char **bytes,
+                                  size_t *len, Error *err)
+{
+    char path[TRAIN_PATH_MAX + 32];
+    if (strlen(dir) >= TRAIN_PATH_MAX)
+        return error_set(err, STATUS_USAGE, "run directory name too long: %.100s...",
+                         dir);
+    checkpoint_path(path, sizeof path, dir);
+    Status st = checkpoint_read_file(path, bytes, len, err);
+    if (st == STATUS_OK && (st = checkpoint_decode(c, *bytes, *len, path, err)) !=
+                               STATUS_OK) {
+        free(*bytes);
+        *bytes = NULL;
+    }
+    return st;
+}
+
 /* An option that a resumed run cannot change. */
 static Status differs(const char *option, const char *dir, const Checkpoint *c,
                       Error *err)
@@ -710,11 +729,8 @@ static Status check_run_id(const TrainConfig *cfg, const Checkpoint *c, Error *e
  * the model built from the same options. */
 static Status load_checkpoint(Run *r, Error *err)
 {
-    char path[TRAIN_PATH_MAX + 32];
-    checkpoint_path(path, sizeof path, r->cfg->out_dir);
-    Status st = checkpoint_read_file(path, &r->ck_bytes, &r->ck_len, err);
-    if (st == STATUS_OK)
-        st = checkpoint_decode(&r->ck, r->ck_bytes, r->ck_len, path, err);
+    Status st = read_run_checkpoint(r->cfg->out_dir, &r->ck, &r->ck_bytes, &r->ck_len,
+                                    err);
     if (st == STATUS_OK)
         st = check_resume_options(r->cfg, &r->ck, err);
     if (st == STATUS_OK)
@@ -1009,9 +1025,7 @@ Status train_resume_config(const char *dir, TrainConfig *cfg, Error *err)
     unsigned char *bytes = NULL;
     size_t len = 0;
     Checkpoint c;
-    Status st = checkpoint_read_file(path, &bytes, &len, err);
-    if (st == STATUS_OK)
-        st = checkpoint_decode(&c, bytes, len, path, err);
+    Status st = read_run_checkpoint(dir, &c, &bytes, &len, err);
     free(bytes);
     if (st != STATUS_OK)
         return st;
@@ -1023,4 +1037,39 @@ Status train_resume_config(const char *dir, TrainConfig *cfg, Error *err)
     cfg->resume = true;
     checkpoint_free(&c);
     return STATUS_OK;
+}
+
+/* A checkpoint saved inside an epoch holds weights that no log row measured. */
+static Status check_finished(const Checkpoint *c, const char *dir, Error *err)
+{
+    if (c->in_epoch)
+        return error_set(err, STATUS_DATA, "%s/" CHECKPOINT_FILE " holds no finished "
+                         "model: the run stopped inside epoch %d (continue it with  "
+                         "cifar-train --resume %s)", dir, c->epochs_done + 1, dir);
+    return STATUS_OK;
+}
+
+Status train_load_model(const char *dir, int threads, Model *m, RunOptions *opts,
+                        Error *err)
+{
+    unsigned char *bytes = NULL;
+    size_t len = 0;
+    Checkpoint c;
+    Status st = read_run_checkpoint(dir, &c, &bytes, &len, err);
+    if (st != STATUS_OK)
+        return st;
+    char path[TRAIN_PATH_MAX + 32];
+    checkpoint_path(path, sizeof path, dir);
+    c.opts.model.threads = threads;
+    st = check_finished(&c, dir, err);
+    if (st == STATUS_OK)
+        st = model_build(m, &c.opts.model, CIFAR_IMAGE_SHAPE, err);
+    if (st == STATUS_OK && (st = checkpoint_restore(&c, bytes, len, m, path, err)) !=
+                               STATUS_OK)
+        model_free(m);
+    if (st == STATUS_OK)
+        *opts = c.opts;
+    free(bytes);
+    checkpoint_free(&c);
+    return st;
 }

@@ -7,12 +7,14 @@
 #include <string.h>
 #include "cli/cli.h"
 #include "dataset/cifar.h"
+#include "dataset/ppm.h"
 #include "nn/model.h"
 #include "train/checkpoint.h"
 
 int fuzz_cifar_parse(const unsigned char *data, size_t len);
 int fuzz_checkpoint_decode(const unsigned char *data, size_t len);
 int fuzz_cli_parse(const unsigned char *data, size_t len);
+int fuzz_ppm_parse(const unsigned char *data, size_t len);
 int fuzz_netfile_parse(const unsigned char *data, size_t len);
 
 /* Images of a parsed set run through the augmentation: at most this many. */
@@ -108,6 +110,19 @@ int fuzz_cli_parse(const unsigned char *data, size_t len)
     Error err;
     (void)cli_parse(cmd, argc, argv, (len & 1) ? "env/data" : NULL, &err);
     free(text), free(cmd);
+    return 0;
+}
+
+/* A PPM file; a decoded image must be left whole, a refused one untouched. */
+int fuzz_ppm_parse(const unsigned char *data, size_t len)
+{
+    unsigned char planar[CIFAR_IMAGE_BYTES];
+    memset(planar, 0xA5, sizeof planar);
+    Error err;
+    if (ppm_decode(data, len, "fuzz", planar, &err) != STATUS_OK)
+        for (size_t i = 0; i < sizeof planar; i++)
+            if (planar[i] != 0xA5)
+                abort();
     return 0;
 }
 
