@@ -6,6 +6,12 @@
 # tests/mutants.txt. Each configuration has its own build directory, and its
 # compiler and flags are part of it (build/*/flags): changing them rebuilds.
 
+# Objects build on every processor unless -j says otherwise (a clean `make test`
+# compiles four configurations).
+ifeq ($(filter -j%,$(MAKEFLAGS)),)
+MAKEFLAGS += -j$(shell nproc 2>/dev/null || echo 2)
+endif
+
 CC      ?= cc
 WARN    := -std=c11 -Wall -Wextra -Wpedantic -Wshadow -Wstrict-prototypes \
            -Wmissing-prototypes -Wdouble-promotion -Wvla -Wformat=2

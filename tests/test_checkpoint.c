@@ -456,6 +456,35 @@ static int test_checkpoint_resume_other_dataset(void)
     return 0;
 }
 
+/* The checkpoint at ck decoded into c and restored into a model m built from its
+ * options; the caller frees *bytes, c and m. */
+static int load_checkpoint(const char *ck, unsigned char **bytes, Checkpoint *c,
+                           Model *m)
+{
+    size_t len;
+    Error err;
+    *bytes = read_all(ck, &len);
+    CHECK(*bytes && checkpoint_decode(c, *bytes, len, ck, &err) == STATUS_OK);
+    ModelConfig mc = c->opts.model;
+    mc.threads = 1;   /* not stored: any count gives the same tensors */
+    CHECK(model_build(m, &mc, CIFAR_IMAGE_SHAPE, &err) == STATUS_OK);
+    CHECK(checkpoint_restore(c, *bytes, len, m, ck, &err) == STATUS_OK);
+    return 0;
+}
+
+/* c with m's tensors written over the checkpoint at ck. */
+static int save_checkpoint(const char *ck, const Checkpoint *c, const Model *m)
+{
+    size_t n = checkpoint_encode(NULL, 0, c, m);
+    unsigned char *bytes = malloc(n);
+    Error err;
+    int ok = bytes && checkpoint_encode(bytes, n, c, m) == n &&
+             report_write_atomic(ck, bytes, n, &err) == STATUS_OK;
+    free(bytes);
+    CHECK(ok);
+    return 0;
+}
+
 /* A run that diverges keeps the checkpoint of its last good epoch. The good run's
  * checkpoint gets a learning rate that must diverge within a few epochs, then is
  * resumed; the checkpoint left is that of the epoch before the loss went bad. */
@@ -468,20 +497,13 @@ static int test_checkpoint_divergence_keeps_last(void)
     CHECK(run_ok(&cfg, 1) == 0);
     char ck[TRAIN_PATH_MAX + 32];
     snprintf(ck, sizeof ck, "%s/" CHECKPOINT_FILE, cfg.out_dir);
-    size_t len;
-    unsigned char *bytes = read_all(ck, &len);
+    unsigned char *bytes;
     Checkpoint c;
-    Error err;
-    CHECK(bytes && checkpoint_decode(&c, bytes, len, ck, &err) == STATUS_OK);
     Model m;
-    ModelConfig mc = cfg.opts.model;
-    CHECK(model_build(&m, &mc, CIFAR_IMAGE_SHAPE, &err) == STATUS_OK);
-    CHECK(checkpoint_restore(&c, bytes, len, &m, ck, &err) == STATUS_OK);
+    Error err;
+    CHECK(load_checkpoint(ck, &bytes, &c, &m) == 0);
     c.opts.lr = 100.0;   /* far past what any net here survives */
-    size_t n = checkpoint_encode(NULL, 0, &c, &m);
-    unsigned char *hot = malloc(n);
-    CHECK(hot && checkpoint_encode(hot, n, &c, &m) == n);
-    CHECK(report_write_atomic(ck, hot, n, &err) == STATUS_OK);
+    CHECK(save_checkpoint(ck, &c, &m) == 0);
     CHECK(train_resume_config(cfg.out_dir, &again, &err) == STATUS_OK);
     again.opts.epochs = 4;
     again.quiet = true;
@@ -501,7 +523,7 @@ static int test_checkpoint_divergence_keeps_last(void)
     CHECK(checkpoint_restore(&c, after, after_len, &m, ck, &err) == STATUS_OK);
     for (size_t i = 0; i < m.param_span; i++)
         CHECK(isfinite(m.params.base[i]));
-    free(after), free(hot), free(bytes);
+    free(after), free(bytes);
     checkpoint_free(&c);
     model_free(&m);
     return 0;
@@ -585,21 +607,14 @@ static int test_checkpoint_nan_statistics_diverge(void)
     CHECK(run_ok(&cfg, 1) == 0);
     char ck[TRAIN_PATH_MAX + 32];
     snprintf(ck, sizeof ck, "%s/" CHECKPOINT_FILE, cfg.out_dir);
-    size_t len;
-    unsigned char *bytes = read_all(ck, &len);
+    unsigned char *bytes;
     Checkpoint c;
-    Error err;
-    CHECK(bytes && checkpoint_decode(&c, bytes, len, ck, &err) == STATUS_OK);
     Model m;
-    ModelConfig mc = cfg.opts.model;
-    CHECK(model_build(&m, &mc, CIFAR_IMAGE_SHAPE, &err) == STATUS_OK);
-    CHECK(checkpoint_restore(&c, bytes, len, &m, ck, &err) == STATUS_OK);
+    Error err;
+    CHECK(load_checkpoint(ck, &bytes, &c, &m) == 0);
     CHECK(m.nstats > 0);
     m.stats.base[m.nstats - 1] = NAN;   /* a variance: the last layer's */
-    size_t n = checkpoint_encode(NULL, 0, &c, &m);
-    unsigned char *bad = malloc(n);
-    CHECK(bad && checkpoint_encode(bad, n, &c, &m) == n);
-    CHECK(report_write_atomic(ck, bad, n, &err) == STATUS_OK);
+    CHECK(save_checkpoint(ck, &c, &m) == 0);
     CHECK(train_resume_config(cfg.out_dir, &again, &err) == STATUS_OK);
     again.opts.epochs = 2;
     again.quiet = true;
@@ -609,7 +624,7 @@ static int test_checkpoint_nan_statistics_diverge(void)
     CHECK(st == STATUS_DIVERGED && strstr(err.msg, "running statistics became NaN"));
     char *log = test_log_without_seconds(cfg.out_dir);
     CHECK(log && strstr(log, "\n2,") == NULL && strstr(log, "nan") == NULL);
-    free(log), free(bad), free(bytes);
+    free(log), free(bytes);
     checkpoint_free(&c);
     model_free(&m);
     return 0;

@@ -56,6 +56,9 @@ void loss_log_softmax(int n, int k, float *logp, const float *logits);
  * [0, k). Returned in double. */
 double loss_nll(int n, int k, const float *logp, const unsigned char *labels,
                 float smoothing);
+/* The predicted class of one row of k scores (logits, log-probabilities or
+ * probabilities): the index of the largest, the first of equals. */
+int loss_argmax(const float *v, int k);
 /* Gradient of that mean loss with respect to the logits: dlogits += (softmax -
  * target) / n. */
 void loss_backward(int n, int k, float *dlogits, const float *logp,

@@ -378,3 +378,12 @@ void loss_backward(int n, int k, float *dlogits, const float *logp,
         }
     }
 }
+
+int loss_argmax(const float *v, int k)
+{
+    int best = 0;
+    for (int i = 1; i < k; i++)
+        if (v[i] > v[best])
+            best = i;
+    return best;
+}

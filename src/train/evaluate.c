@@ -14,15 +14,6 @@ typedef struct {
     size_t *idx;            /* [batch] */
 } Buffers;
 
-static int argmax(const float *v, int k)
-{
-    int best = 0;
-    for (int i = 1; i < k; i++)
-        if (v[i] > v[best])
-            best = i;
-    return best;
-}
-
 static Status allocate(Buffers *b, size_t batch, Error *err)
 {
     size_t k = MODEL_CLASSES;
@@ -56,7 +47,7 @@ static void tally_plain(const Buffers *b, const float *logits, size_t start, int
 {
     res->loss += loss_nll(n, MODEL_CLASSES, b->logp, b->labels, 0.0f) * n;
     for (int i = 0; i < n; i++) {
-        int p = argmax(b->logp + i * MODEL_CLASSES, MODEL_CLASSES);
+        int p = loss_argmax(b->logp + i * MODEL_CLASSES, MODEL_CLASSES);
         res->correct += p == b->labels[i];
         if (pred)
             pred[start + (size_t)i] = (unsigned char)p;
@@ -81,7 +72,7 @@ static void eval_batch(Model *m, Pool *pool, const CifarSet *set, Buffers *b,
             tally_plain(b, logits, start, n, out_logits, pred, res);
     }
     for (int i = 0; res->flip && i < n; i++)
-        res->correct_flip += argmax(b->probs + i * MODEL_CLASSES, MODEL_CLASSES) ==
+        res->correct_flip += loss_argmax(b->probs + i * MODEL_CLASSES, MODEL_CLASSES) ==
                              b->labels[i];
     res->count += (size_t)n;
 }
@@ -107,7 +98,7 @@ Status evaluate_set(Model *m, Pool *pool, const CifarSet *set, bool flip,
 
 void evaluate_softmax(const float *logits, float *probs)
 {
-    float top = logits[argmax(logits, MODEL_CLASSES)];
+    float top = logits[loss_argmax(logits, MODEL_CLASSES)];
     double sum = 0.0;
     for (int k = 0; k < MODEL_CLASSES; k++)
         sum += exp((double)(logits[k] - top));

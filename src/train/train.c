@@ -78,15 +78,6 @@ typedef struct {
     uint64_t run_id;        /* drawn at the start; a resumed run keeps its own */
 } Run;
 
-static int argmax(const float *v, int k)
-{
-    int best = 0;
-    for (int i = 1; i < k; i++)
-        if (v[i] > v[best])
-            best = i;
-    return best;
-}
-
 static void *alloc_array(size_t count, size_t size, const char *what, Status *st,
                          Error *err)
 {
@@ -192,7 +183,7 @@ static Status train_batch(Run *r, size_t start, int n, Tally *t, Error *err)
                          o->lr);
     for (int i = 0; i < n; i++) {
         const float *logp = r->logp + i * MODEL_CLASSES;
-        t->correct += argmax(logp, MODEL_CLASSES) == r->labels[i];
+        t->correct += loss_argmax(logp, MODEL_CLASSES) == r->labels[i];
         t->ce -= (double)logp[r->labels[i]];
     }
     t->loss += loss * n;
@@ -402,14 +393,14 @@ static void eval_batch(Run *r, size_t start, int n, Tally *t)
             continue;
         t->loss += loss_nll(n, MODEL_CLASSES, r->logp, r->labels, 0.0f) * n;
         for (int i = 0; i < n; i++) {
-            int p = argmax(r->logp + i * MODEL_CLASSES, MODEL_CLASSES);
+            int p = loss_argmax(r->logp + i * MODEL_CLASSES, MODEL_CLASSES);
             t->correct += p == r->labels[i];
             r->pred[start + (size_t)i] = (unsigned char)p;
             r->conf[start + (size_t)i] = expf(r->logp[i * MODEL_CLASSES + p]);
         }
     }
     for (int i = 0; t->flipped && i < n; i++)
-        t->correct_flip += argmax(r->probs + i * MODEL_CLASSES, MODEL_CLASSES) ==
+        t->correct_flip += loss_argmax(r->probs + i * MODEL_CLASSES, MODEL_CLASSES) ==
                            r->labels[i];
     t->count += (size_t)n;
 }
@@ -760,7 +751,8 @@ static Status restore_run(Run *r, Error *err)
     r->first_epoch = c->epochs_done + 1;
     r->in_epoch = c->in_epoch;
     r->next = (size_t)c->next;
-    r->resumed = (Tally){.loss = c->tally_loss, .ce = c->tally_ce, .correct = (size_t)c->tally_correct,
+    r->resumed = (Tally){.loss = c->tally_loss, .ce = c->tally_ce,
+                         .correct = (size_t)c->tally_correct,
                          .count = (size_t)c->tally_count};
     r->rows = c->log;   /* taken over: the run's rows continue from these */
     r->rows_len = c->log_len;
