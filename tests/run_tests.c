@@ -17,7 +17,7 @@ static const TestCase *const suites[] = {
     checkpoint_tests, runopts_tests,
     bench_tests,
     optim_tests, augment_tests,
-    evaluate_tests, onnx_tests, ppm_tests,
+    evaluate_tests, onnx_tests, ppm_tests, whiten_tests,
 #endif
 };
 

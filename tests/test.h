@@ -142,6 +142,7 @@ extern const TestCase runopts_tests[];
 extern const TestCase bench_tests[];
 extern const TestCase optim_tests[];
 extern const TestCase augment_tests[];
+extern const TestCase whiten_tests[];
 extern const TestCase evaluate_tests[];
 extern const TestCase onnx_tests[];
 extern const TestCase ppm_tests[];

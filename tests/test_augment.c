@@ -142,7 +142,7 @@ static int draw_many(DrawCounts *dc, const CifarSet *set)
     static float x[DRAW_BATCH * CIFAR_IMAGE_BYTES];
     size_t idx[DRAW_BATCH];
     unsigned char labels[DRAW_BATCH];
-    CifarAugment aug = {PAD, true, 0};
+    CifarAugment aug = {.crop_pad = PAD, .flip = true};
     Rng rng;
     rng_seed(&rng, 2024, RNG_STREAM_AUGMENT);
     for (int done = 0; done < DRAWS; done += DRAW_BATCH) {
@@ -265,7 +265,7 @@ static int test_augment_cutout(void)
     unsigned char labels[CUT_DRAWS];
     for (int b = 0; b < CUT_DRAWS; b++)
         idx[b] = (size_t)b % SET_IMAGES;
-    CifarAugment aug = {0, false, CUT_SIDE};
+    CifarAugment aug = {.cutout = CUT_SIDE};
     Rng rng;
     rng_seed(&rng, 77, RNG_STREAM_AUGMENT);
     cifar_fill_batch(&set, idx, CUT_DRAWS, x, labels, &aug, &rng, 0);
@@ -282,7 +282,46 @@ static int test_augment_cutout(void)
     return 0;
 }
 
+/* Alternating flips: each image mirrored in every other epoch, about half of them
+ * in the first, which ones set by the key; the crop draws those of random flips. */
+static int test_augment_alternate(void)
+{
+    CifarSet set;
+    CHECK(make_set(&set) == 0);
+    size_t idx[SET_IMAGES];
+    for (int i = 0; i < SET_IMAGES; i++)
+        idx[i] = (size_t)i;
+    static float x[SET_IMAGES * CIFAR_IMAGE_BYTES], y[SET_IMAGES * CIFAR_IMAGE_BYTES];
+    unsigned char labels[SET_IMAGES];
+    CifarAugment aug = {.flip = true, .alternate = true, .key = 99};
+    int first[SET_IMAGES], flipped = 0, other_key = 0;
+    Rng rng;
+    rng_seed(&rng, 5, RNG_STREAM_AUGMENT);
+    for (int epoch = 0; epoch < 3; epoch++) {
+        aug.epoch = epoch;
+        cifar_fill_batch(&set, idx, SET_IMAGES, x, labels, &aug, &rng, 0);
+        for (int i = 0; i < SET_IMAGES; i++) {
+            const float *img = x + (size_t)i * CIFAR_IMAGE_BYTES;
+            int f = matches(img, i, 0, 0, 1);
+            CHECK(f || matches(img, i, 0, 0, 0));
+            if (epoch == 0)
+                first[i] = f, flipped += f;
+            else
+                CHECK(f == (first[i] ^ (epoch & 1)));
+        }
+    }
+    aug.key = 100, aug.epoch = 0;
+    cifar_fill_batch(&set, idx, SET_IMAGES, y, labels, &aug, &rng, 0);
+    for (int i = 0; i < SET_IMAGES; i++)
+        other_key += matches(y + (size_t)i * CIFAR_IMAGE_BYTES, i, 0, 0, 1) != first[i];
+    cifar_free(&set);
+    CHECK(flipped >= SET_IMAGES / 4 && flipped <= 3 * SET_IMAGES / 4);
+    CHECK(other_key > 0);
+    return 0;
+}
+
 const TestCase augment_tests[] = {
+    {"augment_alternate", test_augment_alternate},
     {"augment_none_exact", test_augment_none_exact},
     {"augment_crop_flip_spread", test_augment_crop_flip_spread},
     {"augment_flip_all", test_augment_flip_all},

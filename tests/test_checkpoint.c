@@ -154,7 +154,8 @@ static int make_sample(Sample *s, NormKind norm)
     RunOptions *o = &c->opts;
     o->model = mc;
     o->epochs = 3, o->lr = 0.125, o->sgd.momentum = 0.9f, o->schedule = SCHEDULE_STEP;
-    o->augment = (CifarAugment){4, true, 0}, o->seed = 42;
+    o->augment = (CifarAugment){.crop_pad = 4, .flip = true, .alternate = true};
+    o->seed = 42;
     snprintf(o->data_dir, sizeof o->data_dir, "some/data");
     c->run_id = 0x0123456789abcdefu;
     c->epochs_done = 1, c->in_epoch = true, c->next = 2, c->step = 4;
@@ -316,14 +317,19 @@ static int test_checkpoint_refuses_other_model(void)
 
 /* Stopped before the poll-th step, then resumed: the same end as one run of 4 epochs.
  * poll 2 * steps + 1 stops right after epoch 2; others stop mid-epoch. */
-static int resume_matches(const char *name, long poll, int threads)
+static int resume_matches(const char *name, long poll, int threads,
+                          void (*tweak)(TrainConfig *))
 {
     TrainConfig whole, part, resumed;
     char whole_name[64];
     snprintf(whole_name, sizeof whole_name, "%s-whole", name);
     config(&whole, whole_name);
+    if (tweak)
+        tweak(&whole);
     CHECK(run_ok(&whole, 1) == 0);
     config(&part, name);
+    if (tweak)
+        tweak(&part);
     part.stop = stop_hook;
     polls = 0, stop_at = poll;
     Error err;
@@ -338,12 +344,34 @@ static int resume_matches(const char *name, long poll, int threads)
 
 static int test_checkpoint_resume_after_epoch(void)
 {
-    return resume_matches("resume-epoch", 2 * SYN_STEPS_PER_EPOCH + 1, 1);
+    return resume_matches("resume-epoch", 2 * SYN_STEPS_PER_EPOCH + 1, 1, NULL);
 }
 
 static int test_checkpoint_resume_mid_epoch(void)
 {
-    return resume_matches("resume-mid", SYN_STEPS_PER_EPOCH + 3, 2);
+    return resume_matches("resume-mid", SYN_STEPS_PER_EPOCH + 3, 2, NULL);
+}
+
+/* A net with a whiten layer, flipped every other epoch. */
+static void whiten_alternate(TrainConfig *cfg)
+{
+    static const char text[] = "w: whiten 2 pad=1\n   relu\n"
+                               "c1: conv 8 3 pad=1\n   norm\n   relu\n"
+                               "pool: maxpool\n"
+                               "c2: conv 16 3 pad=1\n   norm\n   relu\n"
+                               "gap: gap\nhead: classifier\n";
+    cfg->opts.model.name = MODEL_FILE_NAME;
+    snprintf(cfg->opts.model.text, sizeof cfg->opts.model.text, "%s", text);
+    snprintf(cfg->opts.model.source, sizeof cfg->opts.model.source, "whiten.net");
+    cfg->opts.augment.alternate = true;
+}
+
+/* The fitted weights come back from the checkpoint (a resumed run does not fit
+ * again), and the flips of the epochs after it are those of the whole run. */
+static int test_checkpoint_resume_whiten_alternate(void)
+{
+    return resume_matches("resume-whiten", 2 * SYN_STEPS_PER_EPOCH + 3, 1,
+                          whiten_alternate);
 }
 
 /* --epochs 2, then resumed with --epochs 4 (constant schedule): as one 4-epoch run. */
@@ -666,6 +694,7 @@ const TestCase checkpoint_tests[] = {
     {"checkpoint_refuses_other_model", test_checkpoint_refuses_other_model},
     {"checkpoint_resume_after_epoch", test_checkpoint_resume_after_epoch},
     {"checkpoint_resume_mid_epoch", test_checkpoint_resume_mid_epoch},
+    {"checkpoint_resume_whiten_alternate", test_checkpoint_resume_whiten_alternate},
     {"checkpoint_resume_extends", test_checkpoint_resume_extends},
     {"checkpoint_resume_refusals", test_checkpoint_resume_refusals},
     {"checkpoint_resume_other_dataset", test_checkpoint_resume_other_dataset},

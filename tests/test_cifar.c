@@ -372,7 +372,7 @@ static int test_fill_crop_shifts_content(void)
     static float again[CROP_IMAGES * CIFAR_IMAGE_BYTES];
     unsigned char labels[CROP_IMAGES];
     cifar_fill_batch(&set, idx, CROP_IMAGES, plain, labels, NULL, NULL, 0);
-    CifarAugment aug = {CROP_PAD, 0, 0};
+    CifarAugment aug = {.crop_pad = CROP_PAD};
     Rng rng;
     rng_seed(&rng, 42, RNG_STREAM_AUGMENT);
     cifar_fill_batch(&set, idx, CROP_IMAGES, crop, labels, &aug, &rng, 0);
@@ -431,7 +431,7 @@ static int test_fill_cutout_zeroes_square(void)
     static float cut[CUT_IMAGES * CIFAR_IMAGE_BYTES];
     unsigned char labels[CUT_IMAGES];
     cifar_fill_batch(&set, idx, CUT_IMAGES, plain, labels, NULL, NULL, 0);
-    CifarAugment aug = {0, 0, CUT_SIDE};
+    CifarAugment aug = {.cutout = CUT_SIDE};
     Rng rng;
     rng_seed(&rng, 7, RNG_STREAM_AUGMENT);
     cifar_fill_batch(&set, idx, CUT_IMAGES, cut, labels, &aug, &rng, 0);

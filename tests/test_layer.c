@@ -51,6 +51,10 @@ static int configure(Layer *l, LayerKind kind, Shape4 *in)
     case LAYER_AVGPOOL2:
         *in = (Shape4){2, 2, 5, 4};
         return 1;
+    case LAYER_WHITEN:
+        *in = (Shape4){2, 2, 4, 3};   /* 2x2 patches of 2 channels: 16 outputs */
+        l->k = 2, l->pad = 1;
+        return 1;
     case LAYER_RELU:
     case LAYER_AVGPOOL:
     case LAYER_ADD:
@@ -101,6 +105,8 @@ static int setup(Case *c, LayerKind kind, Rng *rng)
     l->dparam = calloc(l->nparams + 1, sizeof(float));
     l->saved = calloc(l->nsaved + 1, sizeof(float));
     l->stats = calloc(l->nstats + 1, sizeof(float));
+    if (layer_ops[kind].fit)   /* fitted weights: any will do for the gradient */
+        test_fill_normal(rng, l->stats, l->nstats, 0.0f);
     l->y = calloc(c->ny, sizeof(float));
     l->dy = calloc(c->ny, sizeof(float));
     c->scratch = calloc(layer_ops[kind].scratch(l, 1) + 1, sizeof(float));

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "base/readfile.h"
+#include "kernels/whiten.h"
 #include "report/report.h"
 #include "report/runlog.h"
 #include "test.h"
@@ -272,7 +273,49 @@ static int test_train_shuffles_each_epoch(void)
     return 0;
 }
 
+/* A whiten layer's weights are fitted to the first training images, unaugmented,
+ * before the first step, and training leaves them as fitted. */
+static int test_train_whiten_fitted_and_frozen(void)
+{
+    const char *data = synthetic_dir();
+    CHECK(data != NULL);
+    char out[300];
+    snprintf(out, sizeof out, "%s/whiten-run", data);
+    TrainConfig cfg;
+    config(&cfg, data, out);
+    cfg.opts.epochs = 2;
+    cfg.opts.model.name = MODEL_FILE_NAME;
+    snprintf(cfg.opts.model.text, sizeof cfg.opts.model.text, "%s",
+             "w: whiten 2\n   relu\nc1: conv 8 3 pad=1\n   norm\n   relu\n"
+             "gap: gap\nhead: classifier\n");
+    CHECK(run(&cfg, 1) == 0);
+    Model m;
+    RunOptions o;
+    Error err;
+    CHECK(train_load_model(out, 1, &m, &o, &err) == STATUS_OK);
+    CifarSet set = {0};
+    CHECK(cifar_load_train(&set, data, SYN_TRAIN, &err) == STATUS_OK);
+    int n = (int)set.count;
+    size_t *idx = malloc((size_t)n * sizeof *idx);
+    float *x = malloc((size_t)n * CIFAR_IMAGE_BYTES * sizeof *x);
+    unsigned char *labels = malloc((size_t)n);
+    for (int i = 0; i < n; i++)
+        idx[i] = (size_t)i;
+    cifar_fill_batch(&set, idx, n, x, labels, NULL, NULL, 0);
+    float want[24 * 12];
+    whiten_fit(x, n, 3, 32, 32, 2, want);
+    const Layer *w = &m.layers[0];
+    int same = w->kind == LAYER_WHITEN && w->nstats == 24 * 12 &&
+               memcmp(w->stats, want, sizeof want) == 0;
+    free(idx), free(x), free(labels);
+    cifar_free(&set);
+    model_free(&m);
+    CHECK(same);
+    return 0;
+}
+
 const TestCase train_tests[] = {
+    {"train_whiten_fitted_and_frozen", test_train_whiten_fitted_and_frozen},
     {"train_learns", test_train_learns},
     {"train_reproducible", test_train_reproducible},
     {"train_logs_plain_ce", test_train_logs_plain_ce},

@@ -14,7 +14,8 @@ typedef struct {
 
 /* Distinct streams derived from one seed. */
 enum { RNG_STREAM_INIT = 1, RNG_STREAM_SHUFFLE = 2, RNG_STREAM_AUGMENT = 3,
-       RNG_STREAM_DROPOUT = 4, RNG_STREAM_TEST = 5 };
+       RNG_STREAM_DROPOUT = 4, RNG_STREAM_TEST = 5,
+       RNG_STREAM_FLIP = 6 };
 
 void rng_seed(Rng *r, uint64_t seed, uint64_t stream);
 uint32_t rng_u32(Rng *r);

@@ -54,6 +54,13 @@ typedef struct {
     int crop_pad;   /* random crop of a zero-padded (in normalised space) image */
     bool flip;      /* random horizontal flip with probability 1/2 */
     int cutout;     /* side of a square zeroed at a random centre; 0 off */
+    /* With flip: mirror each image every other epoch instead of at random. Whether
+     * image i starts mirrored is a bit of rng_hash(key, i); the caller sets key (the
+     * run's seed) and epoch (0-based) before each batch. It draws nothing from the
+     * rng, so the crops and cutouts stay those of a random-flip run. */
+    bool alternate;
+    uint64_t key;
+    int epoch;
 } CifarAugment;
 
 /* Per-channel mean and standard deviation of the training set, on the 0..1 scale. */

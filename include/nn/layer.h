@@ -26,6 +26,7 @@ typedef enum {
     LAYER_AVGPOOL,  /* global average pool to 1x1 */
     LAYER_ADD,      /* skip connection: output = input + input2 */
     LAYER_AVGPOOL2, /* 2x2 average, stride 2 */
+    LAYER_WHITEN,   /* patch whitening: a conv fitted to the input, then frozen */
     LAYER_KIND_COUNT
 } LayerKind;
 
@@ -49,7 +50,8 @@ typedef struct {
     Shape4 in_shape, out_shape;
     size_t nparams;     /* conv: cout*cin*k*k; norms: 2*C (gamma then beta) */
     size_t nsaved;      /* floats saved for backward (norm mean and rstd) */
-    size_t nstats;      /* running statistics (bn: mean then var, C each) */
+    size_t nstats;      /* running statistics (bn: mean then var, C each); whiten:
+                         * its weights [cout][cin][k][k] */
     /* pointers into the model's arenas */
     float *param, *dparam;
     float *saved;
@@ -103,6 +105,9 @@ typedef struct {
     /* dx (and dx2 with two_inputs) accumulate; dx is NULL for the network's input. */
     void (*backward)(Layer *l, float *dx, float *dx2, const float *x,
                      const LayerCtx *ctx);
+    /* Fit the statistics to n images x (the network's input) before training:
+     * whiten's weights. NULL for the kinds that have nothing to fit. */
+    void (*fit)(Layer *l, const float *x, int n);
     /* Multiply-adds per image in the forward pass. */
     double (*macs)(const Layer *l);
     /* Scratch floats the passes need for a pool of nthreads. */
@@ -112,6 +117,9 @@ typedef struct {
     /* Whether the layer is a convolution: layer_conv_shape applies, and its
      * parameters are weights [cout][cin][k][k]. */
     bool conv;
+    /* Whether backward takes dx NULL and then computes no input gradient: the
+     * network's input needs none, so the model passes NULL for it. */
+    bool input_grad_optional;
     /* Whether the layer reads a second input, in2 (x2 in the passes). */
     bool two_inputs;
     /* Whether backward can zero dx (dx2) itself, part by part right before adding
@@ -135,6 +143,10 @@ typedef struct {
 } LayerOps;
 
 extern const LayerOps layer_ops[LAYER_KIND_COUNT];
+
+/* Parameters as a user counts them: the trained ones, and a fitted kind's frozen
+ * weights. */
+size_t layer_count_params(const Layer *l);
 
 /* Conv shape of a conv layer for batch size n. */
 ConvShape layer_conv_shape(const Layer *l, int n);

@@ -86,7 +86,8 @@ typedef struct {
     int fused_into[MODEL_MAX_LAYERS];
     int chain_end[MODEL_MAX_LAYERS];
     Shape4 in_shape;            /* [batch][channels][height][width] */
-    size_t nparams;             /* all parameters, as a user counts them */
+    size_t nparams;             /* all parameters, as a user counts them (with
+                                 * whiten's fitted ones: layer_count_params) */
     size_t param_span;          /* floats the arena holds them in (with alignment
                                  * gaps, which stay zero): what SGD loops over */
     size_t ndecay;              /* the first ndecay floats get weight decay */
@@ -113,6 +114,12 @@ Status model_check(const ModelConfig *cfg, Shape4 image, size_t *nparams, Error 
 void model_free(Model *m);
 /* Initialise parameters (PyTorch's defaults) and statistics; clear momentum. */
 void model_init(Model *m, uint64_t seed);
+
+/* Whether a layer has weights to fit to the training images (whiten). */
+bool model_needs_fit(const Model *m);
+/* Fit those weights to n images x[n][3][32][32] (normalised, not augmented); after
+ * model_init, before training. */
+void model_fit(Model *m, const float *x, int n);
 
 /* Forward n <= batch images x[n][3][32][32]; returns the logits [n][10]. In training
  * mode batch norm uses batch statistics and updates its running ones, and dropout

@@ -17,6 +17,9 @@
  *   add NAME [NAME]          skip-add: the current output (or the first NAME) plus
  *                            NAME's output; the shapes must match
  *   classifier               a 1x1 conv to the 10 classes: the last line, on 1x1
+ *   whiten K [pad=P]         K x K patch whitening, fitted to the training images
+ *                            before training and frozen: 2*3*K*K channels (each
+ *                            principal axis and its negation); reads the input
  *
  * Each layer reads the output of the line before it, or with from=NAME the output
  * named. A label names a block: the lines after it, up to the next label, belong to
@@ -50,7 +53,8 @@ typedef enum {
     NET_AVGPOOL,
     NET_GAP,
     NET_ADD,
-    NET_CLASSIFIER
+    NET_CLASSIFIER,
+    NET_WHITEN
 } NetKind;
 
 /* A norm line's choice: the one --norm picks, or one named. */

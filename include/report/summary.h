@@ -14,6 +14,7 @@
 
 typedef struct {
     size_t params;          /* trainable: sum of the layers' parameters */
+    size_t frozen;          /* fitted, never trained: whiten's weights */
     size_t stats;           /* non-trainable: batch norm's running statistics */
     double macs;            /* sum of the layers' multiply-adds per image */
     size_t activation_bytes;    /* outputs, their gradients and saved statistics

@@ -23,8 +23,8 @@
 /* Bump on any change of the layout (a new stored option too); older versions are
  * refused with a message. 2: the options in RUNOPTS_LIST's order. 3: the network's
  * file path and text before the options. 4: the run id in the progress record.
- * 5: the partial epoch's plain cross-entropy after its objective. */
-#define CHECKPOINT_VERSION 5u
+ * 5: the partial epoch's plain cross-entropy after its objective. 6: alt-flip. */
+#define CHECKPOINT_VERSION 6u
 /* Longest data directory stored, with its terminating NUL. */
 #define CHECKPOINT_PATH_MAX RUNOPTS_PATH_MAX
 /* Larger files are refused before reading (the s8 model's is about 1 MB). */

@@ -81,6 +81,9 @@ typedef struct {
       "random-crop padding in pixels (0: no crop)")                                  \
     X(KEEP, ONOFF, augment.flip, "flip", NULL, 0, 0, true,                           \
       ("random horizontal flips in training", "no flips in training"))              \
+    X(KEEP, ONOFF, augment.alternate, "alt-flip", NULL, 0, 0, false,                 \
+      ("with --flip, mirror each image every other epoch",                           \
+       "with --flip, mirror at random"))                                             \
     X(KEEP, INT, augment.cutout, "cutout", "SIDE", 0, 32, 0,                         \
       "cutout square side in pixels (0: off)")                                       \
     X(KEEP, ONOFF, tta, "tta", NULL, 0, 0, false,                                    \

@@ -256,9 +256,16 @@ typedef struct {
     int cut_y, cut_x, cut_side;
 } Draws;
 
+/* Whether image index is mirrored in an alternating-flip epoch. */
+static int alternate_flip(const CifarAugment *aug, size_t index)
+{
+    return (int)((rng_hash(aug->key, index) ^ (uint64_t)aug->epoch) & 1u);
+}
+
 /* Draws in a fixed order per image (crop y, crop x, flip, cutout y, cutout x), each
  * only when its augmentation is on, so a seed reproduces a batch exactly. */
-static Draws draw_augment(const CifarAugment *aug, Rng *rng, int flip_all)
+static Draws draw_augment(const CifarAugment *aug, Rng *rng, size_t index,
+                          int flip_all)
 {
     Draws d = {0, 0, flip_all, 0, 0, 0};
     if (!aug)
@@ -269,7 +276,9 @@ static Draws draw_augment(const CifarAugment *aug, Rng *rng, int flip_all)
         d.off_x = (int)rng_below(rng, span) - aug->crop_pad;
     }
     /* flip_all composes with the random flip: test-time flip of a flipped image. */
-    if (aug->flip)
+    if (aug->flip && aug->alternate)
+        d.flip ^= alternate_flip(aug, index);
+    else if (aug->flip)
         d.flip ^= (int)rng_below(rng, 2);
     if (aug->cutout > 0) {
         d.cut_side = aug->cutout;
@@ -335,7 +344,7 @@ void cifar_fill_batch(const CifarSet *set, const size_t *idx, int n, float *x,
         const unsigned char *src = set->pixels + idx[i] * CIFAR_IMAGE_BYTES;
         float *image = x + (size_t)i * CIFAR_IMAGE_BYTES;
         labels[i] = set->labels[idx[i]];
-        Draws d = draw_augment(aug, rng, flip_all != 0);
+        Draws d = draw_augment(aug, rng, idx[i], flip_all != 0);
         for (int c = 0; c < CIFAR_CHANNELS; c++) {
             float *plane = image + c * CIFAR_PLANE_BYTES;
             fill_plane(plane, src + c * CIFAR_PLANE_BYTES, lut[c], &d);

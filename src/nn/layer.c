@@ -8,6 +8,7 @@
 #include <string.h>
 #include "kernels/norm.h"
 #include "kernels/ops.h"
+#include "kernels/whiten.h"
 #include "nn/layer.h"
 
 /* Elements per chunk of an elementwise pass: large enough to amortise a chunk
@@ -67,6 +68,11 @@ static void run_samples(Job *job)
 static size_t elements(const Layer *l, const LayerCtx *ctx)
 {
     return per_sample(l->out_shape) * (size_t)ctx->n;
+}
+
+size_t layer_count_params(const Layer *l)
+{
+    return l->nparams + (layer_ops[l->kind].fit ? l->nstats : 0);
 }
 
 /* --- conv ---------------------------------------------------------------------- */
@@ -140,6 +146,85 @@ static double no_macs(const Layer *l)
 {
     (void)l;
     return 0.0;
+}
+
+/* --- whiten: a conv whose weights (its statistics) are fitted, never trained --- */
+
+static size_t whiten_weights(const Layer *l)
+{
+    return (size_t)l->cout * (size_t)l->in_shape.c * (size_t)l->k * (size_t)l->k;
+}
+
+static Status whiten_plan(Layer *l, Shape4 in2, Error *err)
+{
+    Shape4 in = l->in_shape;
+    if (l->in != LAYER_INPUT)
+        return error_set(err, STATUS_USAGE, "layer %s: whiten must read the network's "
+                         "input (it is fitted to the images)", l->name);
+    if (in.c * l->k * l->k > WHITEN_MAX_DIM)
+        return error_set(err, STATUS_USAGE, "layer %s: a %dx%d whitening of %d "
+                         "channels has %d dimensions, over the %d it takes", l->name,
+                         l->k, l->k, in.c, in.c * l->k * l->k, WHITEN_MAX_DIM);
+    l->cout = 2 * in.c * l->k * l->k;
+    Status st = conv_plan(l, in2, err);
+    l->nstats = l->nparams;
+    l->nparams = 0;
+    return st;
+}
+
+/* Until fitted, weights as a conv's: a model that is never fitted (a test's) still
+ * passes something through. */
+static void whiten_init(Layer *l, Rng *rng)
+{
+    float bound = 1.0f / sqrtf((float)(l->in_shape.c * l->k * l->k));
+    for (size_t i = 0; i < l->nstats; i++)
+        l->stats[i] = (2.0f * rng_uniform(rng) - 1.0f) * bound;
+}
+
+static void whiten_fit_layer(Layer *l, const float *x, int n)
+{
+    Shape4 s = l->in_shape;
+    whiten_fit(x, n, s.c, s.h, s.w, l->k, l->stats);
+}
+
+/* The dropped weight gradient's floats at the head of the scratch, rounded up to
+ * 64 bytes so that the conv's scratch after it keeps its alignment. */
+static size_t whiten_dw_floats(const Layer *l)
+{
+    return (whiten_weights(l) + 15) / 16 * 16;
+}
+
+static size_t whiten_scratch(const Layer *l, int nthreads)
+{
+    return whiten_dw_floats(l) + conv_scratch(l, nthreads);
+}
+
+static void whiten_forward(Layer *l, const float *x, const float *x2,
+                           const LayerCtx *ctx)
+{
+    (void)x2;
+    ConvShape cs = layer_conv_shape(l, ctx->n);
+    ctx->conv_forward(&cs, l->y, x, l->stats, ctx->scratch, ctx->pool);
+}
+
+/* Only dx, when asked for (a model never asks: the layer reads its input); the
+ * weights' gradient goes to scratch and is dropped. */
+static void whiten_backward(Layer *l, float *dx, float *dx2, const float *x,
+                            const LayerCtx *ctx)
+{
+    (void)dx2;
+    if (!dx)
+        return;
+    ConvShape cs = layer_conv_shape(l, ctx->n);
+    float *dw = ctx->scratch;
+    memset(dw, 0, whiten_weights(l) * sizeof *dw);
+    ctx->conv_backward(&cs, dx, ctx->zero_dx, dw, l->dy, x, l->stats,
+                       ctx->scratch + whiten_dw_floats(l), ctx->pool);
+}
+
+static double whiten_macs(const Layer *l)
+{
+    return (double)l->nstats * (double)l->out_shape.h * (double)l->out_shape.w;
 }
 
 /* --- norms --------------------------------------------------------------------- */
@@ -545,7 +630,7 @@ const LayerOps layer_ops[] = {
     [LAYER_CONV2D] = {.name = "conv2d", .plan = conv_plan, .init = conv_init,
                       .forward = conv_forward, .backward = conv_backward,
                       .macs = conv_macs, .scratch = conv_scratch, .decay = true,
-                      .conv = true, .zeroes_dx = true},
+                      .conv = true, .zeroes_dx = true, .input_grad_optional = true},
     [LAYER_BNORM] = {.name = "batchnorm", .plan = bnorm_plan, .init = norm_init,
                      .forward = bnorm_fwd, .backward = bnorm_bwd, .macs = no_macs,
                      .scratch = no_scratch, .zeroes_dx = true,
@@ -577,6 +662,11 @@ const LayerOps layer_ops[] = {
     [LAYER_AVGPOOL2] = {.name = "avgpool2", .plan = avgpool2_plan, .init = no_init,
                         .forward = avgpool2_fwd, .backward = avgpool2_bwd,
                         .macs = no_macs, .scratch = no_scratch, .zeroes_dx = true},
+    [LAYER_WHITEN] = {.name = "whiten", .plan = whiten_plan, .init = whiten_init,
+                      .forward = whiten_forward, .backward = whiten_backward,
+                      .macs = whiten_macs, .scratch = whiten_scratch,
+                      .fit = whiten_fit_layer, .zeroes_dx = true,
+                      .input_grad_optional = true},
 };
 _Static_assert(sizeof layer_ops / sizeof layer_ops[0] == LAYER_KIND_COUNT,
                "layer_ops needs an entry for every LayerKind");

@@ -146,7 +146,8 @@ static void layer_from_line(Layer *l, const NetLayer *nl, int in, int in2,
         [NET_CONV] = LAYER_CONV2D, [NET_RELU] = LAYER_RELU,
         [NET_DROPOUT] = LAYER_DROPOUT, [NET_MAXPOOL] = LAYER_MAXPOOL2,
         [NET_AVGPOOL] = LAYER_AVGPOOL2, [NET_GAP] = LAYER_AVGPOOL,
-        [NET_ADD] = LAYER_ADD, [NET_CLASSIFIER] = LAYER_CONV2D};
+        [NET_ADD] = LAYER_ADD, [NET_CLASSIFIER] = LAYER_CONV2D,
+        [NET_WHITEN] = LAYER_WHITEN};
     memset(l, 0, sizeof *l);
     snprintf(l->name, sizeof l->name, "%s", nl->name);
     l->in = in;
@@ -348,14 +349,13 @@ static int plan_grad_slots(const Model *m, int slot_of[], size_t size[])
     return nslots;
 }
 
-/* Whether a layer other than a conv reads the network's input: its backward needs
- * somewhere to put the input's gradient, which nothing reads (a conv computes none
- * when given NULL). */
+/* Whether a layer that reads the network's input needs somewhere to put the input's
+ * gradient, which nothing reads (a conv or whiten computes none when given NULL). */
 static bool input_grad_needed(const Model *m)
 {
     for (int i = 0; i < m->nlayers; i++) {
         const Layer *l = &m->layers[i];
-        if (!layer_ops[l->kind].conv &&
+        if (!layer_ops[l->kind].input_grad_optional &&
             (l->in == LAYER_INPUT ||
              (layer_ops[l->kind].two_inputs && l->in2 == LAYER_INPUT)))
             return true;
@@ -459,7 +459,7 @@ static Status layers_and_shapes(Model *m, const ModelConfig *cfg, Shape4 image,
     if ((st = plan(m, &at, err)) != STATUS_OK)
         return at_line(st, source, line[at], err);
     for (int i = 0; i < m->nlayers; i++)
-        m->nparams += m->layers[i].nparams;
+        m->nparams += layer_count_params(&m->layers[i]);
     if (cfg->max_params && m->nparams > cfg->max_params)
         return at_line(error_set(err, STATUS_USAGE, "the net has %zu parameters, over "
                                  "the budget of %zu (--max-params)", m->nparams,
@@ -512,6 +512,21 @@ void model_init(Model *m, uint64_t seed)
         layer_ops[m->layers[i].kind].init(&m->layers[i], &rng);
     memset(m->moms.base, 0, m->param_span * sizeof(float));
     model_zero_grad(m);
+}
+
+bool model_needs_fit(const Model *m)
+{
+    for (int i = 0; i < m->nlayers; i++)
+        if (layer_ops[m->layers[i].kind].fit)
+            return true;
+    return false;
+}
+
+void model_fit(Model *m, const float *x, int n)
+{
+    for (int i = 0; i < m->nlayers; i++)
+        if (layer_ops[m->layers[i].kind].fit)
+            layer_ops[m->layers[i].kind].fit(&m->layers[i], x, n);
 }
 
 /* --- passes --------------------------------------------------------------------- */
@@ -602,7 +617,7 @@ static float *grad_of(Model *m, int producer, int reader, int n, Pool *pool,
                       bool *zero)
 {
     bool input = producer == LAYER_INPUT;
-    if (input && (layer_ops[m->layers[reader].kind].conv || !m->dinput))
+    if (input && (layer_ops[m->layers[reader].kind].input_grad_optional || !m->dinput))
         return NULL;
     float *dy = input ? m->dinput : m->layers[producer].dy;
     /* the input's gradient is never read: each reader may start it afresh */

@@ -169,6 +169,7 @@ static const KindInfo kinds[] = {
     {"gap", NET_GAP, 0, 0, "gap"},
     {"add", NET_ADD, 1, 2, "add NAME [NAME]"},
     {"classifier", NET_CLASSIFIER, 0, 0, "classifier"},
+    {"whiten", NET_WHITEN, 1, 1, "whiten K [pad=P]"},
 };
 #define NKINDS (sizeof kinds / sizeof kinds[0])
 
@@ -204,6 +205,8 @@ static Status layer_args(Parser *p, NetLayer *l, const Word *args, int n)
                         &l->cout)) == STATUS_OK)
             st = whole(p, args[1], "conv kernel", 1, NETFILE_MAX_KERNEL, &l->k);
         return st;
+    case NET_WHITEN:
+        return whole(p, args[0], "whiten kernel", 1, NETFILE_MAX_KERNEL, &l->k);
     case NET_NORM:
         return norm_args(p, l, args, n);
     case NET_DROPOUT:
@@ -223,8 +226,9 @@ static Status layer_option(Parser *p, NetLayer *l, Word w)
     Word v;
     if ((v = option(w, "from")).len > 0 && l->kind != NET_ADD)
         return lookup(p, v, &l->in);
-    if ((v = option(w, "pad")).len > 0 && l->kind == NET_CONV)
-        return whole(p, v, "conv padding", 0, NETFILE_MAX_KERNEL, &l->pad);
+    if ((v = option(w, "pad")).len > 0 && (l->kind == NET_CONV || l->kind == NET_WHITEN))
+        return whole(p, v, l->kind == NET_CONV ? "conv padding" : "whiten padding", 0,
+                     NETFILE_MAX_KERNEL, &l->pad);
     if ((v = option(w, "groups")).len > 0 && l->kind == NET_NORM) {
         if (l->norm != NET_NORM_GN)
             return fail(p, "groups= is for norm gn only");
@@ -265,7 +269,7 @@ static Status layer_line(Parser *p, const Word *w, int n)
             info = &kinds[i];
     if (!info)
         return fail(p, "unknown layer '%.*s' (conv, norm, relu, dropout, maxpool, "
-                    "avgpool, gap, add, classifier)", SHOW(w[0]));
+                    "avgpool, gap, add, classifier, whiten)", SHOW(w[0]));
     Status st = check_place(p, info);
     if (st != STATUS_OK)
         return st;

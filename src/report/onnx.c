@@ -9,7 +9,7 @@
 #include "report/onnx.h"
 #include "report/report.h"
 
-_Static_assert(LAYER_KIND_COUNT == 9, "a new layer kind needs an ONNX form in onnx.c");
+_Static_assert(LAYER_KIND_COUNT == 10, "a new layer kind needs an ONNX form in onnx.c");
 
 /* Wire types and the enum values onnx.proto gives. */
 enum { WIRE_VARINT = 0, WIRE_BYTES = 2, WIRE_FIXED32 = 5 };
@@ -205,12 +205,14 @@ static void name_of(char *out, size_t size, const char *layer, const char *what)
     snprintf(out, size, "%s.%s", layer, what);
 }
 
-static void export_conv(Builder *g, const Layer *l, const char *x, const char *y)
+/* A conv with weights (a conv's parameters, whiten's fitted statistics). */
+static void export_conv(Builder *g, const Layer *l, const float *weights,
+                        const char *x, const char *y)
 {
     char w[64];
     name_of(w, sizeof w, y, "weight");
     int64_t dims[4] = {l->cout, l->in_shape.c, l->k, l->k};
-    add_floats(g, w, dims, 4, l->param, l->nparams);
+    add_floats(g, w, dims, 4, weights, (size_t)l->cout * l->in_shape.c * l->k * l->k);
     Pb a = {0};
     int64_t kernel[2] = {l->k, l->k}, pads[4] = {l->pad, l->pad, l->pad, l->pad};
     int64_t strides[2] = {1, 1};
@@ -299,7 +301,10 @@ static Status export_layer(Builder *g, const Model *m, int i, Error *err)
              layer_ops[l->kind].name, i);
     switch (l->kind) {
     case LAYER_CONV2D:
-        export_conv(g, l, x, y);
+        export_conv(g, l, l->param, x, y);
+        return STATUS_OK;
+    case LAYER_WHITEN:
+        export_conv(g, l, l->stats, x, y);
         return STATUS_OK;
     case LAYER_BNORM:
         export_bnorm(g, l, x, y);

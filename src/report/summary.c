@@ -14,15 +14,17 @@
 
 SummaryTotals summary_totals(const Model *m)
 {
-    SummaryTotals t = {0, 0, 0.0, model_activation_floats(m) * sizeof(float),
+    SummaryTotals t = {0, 0, 0, 0.0, model_activation_floats(m) * sizeof(float),
                        m->in_shape.n, 0, 0};
     for (int i = 0; i < m->nlayers; i++) {
         const Layer *l = &m->layers[i];
+        size_t frozen = layer_count_params(l) - l->nparams;
         t.params += l->nparams;
-        t.stats += l->nstats;
+        t.frozen += frozen;
+        t.stats += l->nstats - frozen;
         t.macs += layer_ops[l->kind].macs(l);
     }
-    t.param_bytes = (FLOATS_PER_PARAM * t.params + t.stats) * sizeof(float);
+    t.param_bytes = (FLOATS_PER_PARAM * t.params + t.frozen + t.stats) * sizeof(float);
     t.input_bytes = (size_t)t.batch * CIFAR_IMAGE_BYTES * sizeof(float);
     return t;
 }
@@ -60,7 +62,7 @@ static void layer_row(StrBuf *out, const Model *m, int i)
     if (layer_ops[l->kind].two_inputs)
         snprintf(joins, sizeof joins, "#%d + #%d", l->in, l->in2);
     strbuf_printf(out, "%2d %-9s %-9s %-17s %9s %12s%s%s\n", i, l->name, kind_name(l),
-                  shape, grouped(params, sizeof params, (double)l->nparams),
+                  shape, grouped(params, sizeof params, (double)layer_count_params(l)),
                   grouped(macs, sizeof macs, layer_ops[l->kind].macs(l)),
                   joins[0] ? "  " : "", joins);
 }
@@ -68,14 +70,17 @@ static void layer_row(StrBuf *out, const Model *m, int i)
 static void totals_text(StrBuf *out, const SummaryTotals *t)
 {
     char a[32], b[32], c[32], d[32];
-    strbuf_printf(out, "trainable parameters:      %s\n"
-                  "non-trainable:             %s (batch norm's running means and "
+    strbuf_printf(out, "trainable parameters:      %s\n",
+                  grouped(a, sizeof a, (double)t->params));
+    if (t->frozen)
+        strbuf_printf(out, "frozen parameters:         %s (whiten's, fitted to the "
+                      "training images)\n", grouped(a, sizeof a, (double)t->frozen));
+    strbuf_printf(out, "non-trainable:             %s (batch norm's running means and "
                   "variances)\n"
                   "total:                     %s\n"
                   "multiply-adds per image:   %s (%.2f M)\n",
-                  grouped(a, sizeof a, (double)t->params),
                   grouped(b, sizeof b, (double)t->stats),
-                  grouped(c, sizeof c, (double)(t->params + t->stats)),
+                  grouped(c, sizeof c, (double)(t->params + t->frozen + t->stats)),
                   grouped(d, sizeof d, t->macs), t->macs / 1e6);
     double total = (double)(t->input_bytes + t->param_bytes + t->activation_bytes);
     strbuf_printf(out, "\nmemory at batch %d, float32, in MiB:\n"

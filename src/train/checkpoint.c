@@ -58,7 +58,8 @@ static int tensor_dims(const Layer *l, int kind, uint32_t dims[TENSOR_MAX_DIMS])
     size_t n = kind == TENSOR_PARAMS ? l->nparams : l->nstats;
     if (n == 0)
         return 0;
-    if (kind == TENSOR_PARAMS && layer_ops[l->kind].conv) {
+    if ((kind == TENSOR_PARAMS && layer_ops[l->kind].conv) ||
+        (kind == TENSOR_STATS && layer_ops[l->kind].fit)) {
         dims[0] = (uint32_t)l->cout, dims[1] = (uint32_t)l->in_shape.c;
         dims[2] = dims[3] = (uint32_t)l->k;
         return 4;

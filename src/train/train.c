@@ -168,7 +168,10 @@ double train_step(Model *m, Pool *pool, const TrainBatch *b, float smoothing,
 static Status train_batch(Run *r, size_t start, int n, Tally *t, Error *err)
 {
     const RunOptions *o = &r->cfg->opts;
-    cifar_fill_batch(&r->train, r->order + start, n, r->x, r->labels, &o->augment,
+    CifarAugment aug = o->augment;
+    aug.key = o->seed ^ RNG_STREAM_FLIP;
+    aug.epoch = r->epoch - 1;
+    cifar_fill_batch(&r->train, r->order + start, n, r->x, r->labels, &aug,
                      &r->augment, 0);
     TrainBatch b = {r->x, r->labels, n,
                     rng_hash(o->seed ^ RNG_STREAM_DROPOUT, (uint64_t)r->step)};
@@ -859,6 +862,35 @@ static Status check_dir_free(const TrainConfig *cfg, Error *err)
                      "run", cfg->out_dir, path, cfg->out_dir);
 }
 
+/* Training images a whiten layer is fitted to: the first ones of the set, not
+ * augmented. */
+#define TRAIN_FIT_IMAGES 5000
+
+/* Fit the model's whiten layers, if any, to the start of the training set. */
+static Status fit_model(Run *r, Error *err)
+{
+    if (!model_needs_fit(&r->model))
+        return STATUS_OK;
+    int n = r->train.count < TRAIN_FIT_IMAGES ? (int)r->train.count : TRAIN_FIT_IMAGES;
+    float *x = malloc((size_t)n * CIFAR_IMAGE_BYTES * sizeof *x);
+    size_t *idx = malloc((size_t)n * sizeof *idx);
+    unsigned char *labels = malloc((size_t)n);
+    Status st = STATUS_OK;
+    if (!x || !idx || !labels) {
+        st = error_set(err, STATUS_NOMEM, "out of memory for the %d images whiten is "
+                       "fitted to", n);
+    } else {
+        for (int i = 0; i < n; i++)
+            idx[i] = (size_t)i;
+        cifar_fill_batch(&r->train, idx, n, x, labels, NULL, NULL, 0);
+        model_fit(&r->model, x, n);
+    }
+    free(x);
+    free(idx);
+    free(labels);
+    return st;
+}
+
 static Status setup(Run *r, Error *err)
 {
     const TrainConfig *cfg = r->cfg;
@@ -886,6 +918,8 @@ static Status setup(Run *r, Error *err)
         return st;
     r->run_id = new_run_id();
     model_init(&r->model, cfg->opts.seed);
+    if (!cfg->resume && (st = fit_model(r, err)) != STATUS_OK)
+        return st;
     rng_seed(&r->shuffle, cfg->opts.seed, RNG_STREAM_SHUFFLE);
     rng_seed(&r->augment, cfg->opts.seed, RNG_STREAM_AUGMENT);
     r->first_epoch = 1;

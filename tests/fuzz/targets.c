@@ -37,7 +37,7 @@ int fuzz_cifar_parse(const unsigned char *data, size_t len)
             idx[i] = set.count - 1 - (size_t)i;
         float *x = malloc(sizeof(float) * FUZZ_FILL_IMAGES * CIFAR_IMAGE_BYTES);
         if (x) {
-            CifarAugment aug = {4, true, 8};
+            CifarAugment aug = {.crop_pad = 4, .flip = true, .cutout = 8};
             Rng rng;
             rng_seed(&rng, data[0], RNG_STREAM_AUGMENT);
             cifar_fill_batch(&set, idx, n, x, labels, &aug, &rng, data[0] & 1);
