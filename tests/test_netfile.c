@@ -153,6 +153,12 @@ static const BadNet bad_nets[] = {
     {"1a: relu\n" TAIL, "net.txt:1: bad label '1a'"},
     {"input: relu\n" TAIL, "net.txt:1: 'input' names the network's input"},
     {"a: add a\n" TAIL, "net.txt:1: no output named 'a'"},
+    {HEAD "w: whiten 2\n" TAIL, "net.txt:2: layer w: whiten must read the network's "
+                                 "input"},
+    {"w: whiten 6\n" TAIL, "net.txt:1: layer w: a 6x6 whitening of 3 channels has "
+                           "108 dimensions, over the 75 it takes"},
+    {"w: whiten 2 pad=-1\n" TAIL, "net.txt:1: whiten padding '-1'"},
+    {"w: whiten\n" TAIL, "net.txt:1: whiten needs more numbers"},
 };
 
 /* Every bad net fails with STATUS_USAGE and a message naming the file, the line and
@@ -198,6 +204,11 @@ static int test_netfile_limits(void)
     c->max_params = 49647;
     CHECK(model_check(c, CIFAR_IMAGE_SHAPE, NULL, &err) == STATUS_USAGE);
     CHECK(strstr(err.msg, "49648 parameters, over the budget of 49647") != NULL);
+    /* whiten's fitted weights count: 2x2 patches of 3 channels, 24 outputs */
+    snprintf(c->text, sizeof c->text, "w: whiten 2\n" TAIL);
+    size_t np = 0;
+    CHECK(model_check(c, CIFAR_IMAGE_SHAPE, &np, &err) == STATUS_OK);
+    CHECK(np == 24 * 12 + 10 * 24);
     free(c);
     return 0;
 }

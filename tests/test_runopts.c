@@ -338,17 +338,17 @@ static int test_runopts_choice_words(void)
  * and the pair below updated with it (and tests/fuzz/seeds/checkpoint_decode re-made). */
 static int test_runopts_stored_version(void)
 {
-    static const char *const stored_v2[] = {
+    static const char *const stored_v6[] = {
         "norm", "model", "groups", "epochs", "batch", "lr", "momentum", "wd",
-        "nesterov", "schedule", "smoothing", "dropout", "crop", "flip", "cutout",
-        "tta", "seed", "conv", "data", "limit-train", "limit-test"};
+        "nesterov", "schedule", "smoothing", "dropout", "crop", "flip", "alt-flip",
+        "cutout", "tta", "seed", "conv", "data", "limit-train", "limit-test"};
     size_t n = 0;
     for (size_t i = 0; i < NENTRIES; i++) {
         const char *w = entries[i].where;
         if (strcmp(w, "KEEP") == 0 || strcmp(w, "FREE") == 0)
-            CHECK(n < 21 && strcmp(entries[i].name, stored_v2[n++]) == 0);
+            CHECK(n < 22 && strcmp(entries[i].name, stored_v6[n++]) == 0);
     }
-    CHECK(n == 21 && CHECKPOINT_VERSION == 5);   /* 4, 5: no option added */
+    CHECK(n == 22 && CHECKPOINT_VERSION == 6);
     return 0;
 }
 
