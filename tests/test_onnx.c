@@ -569,7 +569,18 @@ static int test_onnx_netfile_avgpool_runs(void)
                         "GlobalAveragePool Conv Flatten");
 }
 
+/* A whiten layer exports as a Conv holding its fitted weights (an even kernel,
+ * without padding). */
+static int test_onnx_netfile_whiten_runs(void)
+{
+    return check_export(NORM_BN, "w: whiten 2\n    relu\nc1: conv 8 3 pad=1\n"
+                        "    norm\n    relu\ngap: gap\nc2: classifier\n",
+                        NORMALISE " Conv Relu " BN_BLOCK " GlobalAveragePool Conv "
+                        "Flatten");
+}
+
 const TestCase onnx_tests[] = {
+    {"onnx_netfile_whiten_runs", test_onnx_netfile_whiten_runs},
     {"onnx_netfile_avgpool_runs", test_onnx_netfile_avgpool_runs},
     {"onnx_tiny_bn_runs", test_onnx_tiny_bn_runs},
     {"onnx_tiny_gn_runs", test_onnx_tiny_gn_runs},

@@ -16,10 +16,12 @@ static int check_model(const char *name, NormKind norm)
     Error err;
     CHECK(m && model_build(m, &cfg, CIFAR_IMAGE_SHAPE, &err) == STATUS_OK);
     SummaryTotals t = summary_totals(m);
-    CHECK(t.params == m->nparams && t.params > 0);
+    CHECK(t.params + t.frozen == m->nparams && t.params > 0);
     size_t stats = 0;   /* m->nstats counts the arena's alignment gaps too */
     for (int i = 0; i < m->nlayers; i++)
         stats += m->layers[i].nstats;
+    CHECK(t.frozen == (strcmp(name, "w6") == 0 ? 288u : 0u));
+    stats -= t.frozen;
     CHECK(t.stats == stats && (norm == NORM_BN) == (t.stats > 0));
     CHECK(t.macs == model_macs(m) && t.macs > 0);
     CHECK(t.activation_bytes == model_activation_floats(m) * sizeof(float));

@@ -43,6 +43,37 @@ static const char r6_text[] =
     "gap:   gap\n"
     "head:  classifier\n";
 
+static const char w6_text[] =
+    "# w6: r6 with its first conv replaced by 2x2 patch whitening, fitted to the\n"
+    "# training images and frozen (24 channels: 12 principal axes and their\n"
+    "# negations), with no norm after it. Without padding the maps are 31, 15 and\n"
+    "# 7 pixels; 44 channels at 7x7 (a multiple of --groups' 4): 47,256\n"
+    "# parameters with whiten's 288, and 10.5 M multiply-adds per image.\n"
+    "w:     whiten 2\n"
+    "       relu\n"
+    "c2:    conv 32 3 pad=1\n"
+    "       norm\n"
+    "       relu\n"
+    "       dropout\n"
+    "pool1: maxpool\n"
+    "r1:    conv 32 3 pad=1\n"
+    "       norm\n"
+    "       relu\n"
+    "       dropout\n"
+    "       add pool1\n"
+    "pool2: maxpool\n"
+    "c3:    conv 44 3 pad=1\n"
+    "       norm\n"
+    "       relu\n"
+    "       dropout\n"
+    "r2:    conv 44 3 pad=1\n"
+    "       norm\n"
+    "       relu\n"
+    "       dropout\n"
+    "       add c3\n"
+    "gap:   gap\n"
+    "head:  classifier\n";
+
 /* Each block of s8 repeats conv, norm, relu and dropout; c5 and c6 add their input. */
 #define S8_BLOCK(label, conv)                                                         \
     label ":" conv "\n       norm\n       relu\n       dropout\n"
@@ -97,6 +128,8 @@ typedef struct {
 
 /* The first is the default. */
 static const ModelDef model_defs[] = {
+    {"w6", "patch whitening, 4 convs at 31/15/7 pixels, two skip-adds, 47,256 "
+           "parameters", w6_text},
     {"r6", "6 convs at 32/16/8 pixels, two skip-adds, 49,648 parameters, half of "
            "s8's compute", r6_text},
     {"s8", "the origin's net: 11 convs, two skip-adds, 49,136 parameters", s8_text},
