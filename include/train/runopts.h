@@ -77,11 +77,11 @@ typedef struct {
       "label smoothing of the training loss")                                        \
     X(KEEP, FLOAT, model.dropout, "dropout", "P", -1, 0.99, -1.0f,                   \
       "dropout probability (-1: the model's own)")                                  \
-    X(KEEP, INT, augment.crop_pad, "crop", "PAD", 0, 16, 4,                          \
+    X(KEEP, INT, augment.crop_pad, "crop", "PAD", 0, 16, 2,                          \
       "random-crop padding in pixels (0: no crop)")                                  \
     X(KEEP, ONOFF, augment.flip, "flip", NULL, 0, 0, true,                           \
       ("random horizontal flips in training", "no flips in training"))              \
-    X(KEEP, ONOFF, augment.alternate, "alt-flip", NULL, 0, 0, false,                 \
+    X(KEEP, ONOFF, augment.alternate, "alt-flip", NULL, 0, 0, true,                 \
       ("with --flip, mirror each image every other epoch",                           \
        "with --flip, mirror at random"))                                             \
     X(KEEP, INT, augment.cutout, "cutout", "SIDE", 0, 32, 0,                         \
