@@ -244,7 +244,7 @@ check "bench --model FILE times the file's own conv shapes" \
     grep -q "^file.c3 *24>24 3x3" "$tmp/bench.out"
 
 # --- --no-fuse: every layer by itself, the same training ------------------------
-for m in s8 r6; do
+for m in s8 r6 w6; do
     for f in "" --no-fuse; do
         "$bin" --model $m --dropout 0.2 --batch 10 --limit-train 100 --threads 1 \
             --quiet --epochs 2 --data "$good" --out "$tmp/nf-$m$f" $f >/dev/null
