@@ -314,6 +314,14 @@ static int test_augment_alternate(void)
     cifar_fill_batch(&set, idx, SET_IMAGES, y, labels, &aug, &rng, 0);
     for (int i = 0; i < SET_IMAGES; i++)
         other_key += matches(y + (size_t)i * CIFAR_IMAGE_BYTES, i, 0, 0, 1) != first[i];
+    /* --no-flip wins over --alt-flip: nothing mirrored in any epoch. */
+    aug.flip = false;
+    for (int epoch = 0; epoch < 2; epoch++) {
+        aug.epoch = epoch;
+        cifar_fill_batch(&set, idx, SET_IMAGES, y, labels, &aug, &rng, 0);
+        for (int i = 0; i < SET_IMAGES; i++)
+            CHECK(matches(y + (size_t)i * CIFAR_IMAGE_BYTES, i, 0, 0, 0));
+    }
     cifar_free(&set);
     CHECK(flipped >= SET_IMAGES / 4 && flipped <= 3 * SET_IMAGES / 4);
     CHECK(other_key > 0);
